@@ -1,0 +1,285 @@
+/**
+ * Types shared by the reconciliation planner, its callers and the report renderers.
+ *
+ * Every date is an ISO 8601 string in UTC (e.g. "2025-06-01T12:00:00.000Z"): plans are
+ * stored as JSON and must round-trip without losing type. Logins and team slugs are kept
+ * as GitHub spells them; compare them only after lower-casing.
+ */
+
+/* ------------------------------------------------------------------ planner input */
+
+/** An organization member as mirrored from GitHub. */
+export interface OrgMember {
+  /** GitHub login, as GitHub spells it. */
+  login: string;
+  /** GitHub user id. */
+  id: number;
+  /** Organization role: owners are `admin`. */
+  role: 'admin' | 'member';
+}
+
+/** A team of the organization. */
+export interface OrgTeam {
+  /** Team slug. */
+  slug: string;
+  /** GitHub team id. */
+  id: number;
+  /** Slug of the parent team, or null for a top-level team. */
+  parentSlug: string | null;
+}
+
+/** Copilot plan a seat is billed under; `unknown` when GitHub did not say. */
+export type SeatPlanType = 'business' | 'enterprise' | 'unknown';
+
+/** A Copilot seat as mirrored from GitHub's seat list. */
+export interface CopilotSeat {
+  /** Login of the seat holder. */
+  assigneeLogin: string;
+  /** GitHub user id of the seat holder. */
+  assigneeId: number;
+  /** Slug of the team the seat was assigned through, or null for a per-user seat. */
+  assigningTeamSlug: string | null;
+  /** When the seat was assigned (ISO 8601). */
+  createdAt: string;
+  /** Last Copilot activity (ISO 8601), or null if the seat was never used. */
+  lastActivityAt: string | null;
+  /** Editor of the last activity, as GitHub reports it. */
+  lastActivityEditor: string | null;
+  /** Last authentication with Copilot (ISO 8601), or null. */
+  lastAuthenticatedAt: string | null;
+  /** Date the seat ends (ISO 8601 date), or null when not pending cancellation. */
+  pendingCancellationDate: string | null;
+  /** Copilot plan the seat is billed under. */
+  planType: SeatPlanType;
+}
+
+/** The organization's Copilot seat management setting. */
+export type SeatManagementSetting = 'assign_all' | 'assign_selected' | 'disabled' | 'unconfigured';
+
+/** Copilot billing settings of the organization. */
+export interface CopilotBilling {
+  /** How seats are managed; only `assign_selected` lets CEOS manage seats per user. */
+  seatManagementSetting: SeatManagementSetting;
+}
+
+/** The mirrored state of one organization, the planner's view of GitHub. */
+export interface OrgSnapshot {
+  /** Organization login. */
+  org: string;
+  /** All organization members. */
+  members: readonly OrgMember[];
+  /** All teams, with their parents. */
+  teams: readonly OrgTeam[];
+  /** Direct team memberships: team slug to member logins (child teams not folded in). */
+  teamMemberships: Readonly<Record<string, readonly string[]>>;
+  /** All Copilot seats of the organization. */
+  seats: readonly CopilotSeat[];
+  /** Copilot billing settings. */
+  billing: CopilotBilling;
+}
+
+/** Kind of a manual override. */
+export type OverrideKind = 'grant' | 'revoke';
+
+/** A manual override recorded by an admin (or by CEOS for inactivity). */
+export interface SeatOverride {
+  /** Override id. */
+  id: string;
+  /** Login the override is about. */
+  login: string;
+  /** `grant` gives a seat whatever the grant lists say; `revoke` takes it away. */
+  kind: OverrideKind;
+  /** Login of whoever recorded the override (`ceos` for automatic ones). */
+  actor: string;
+  /** Why, in the actor's words. */
+  reason: string;
+  /** When the override stops applying (ISO 8601), or null for never. */
+  expiresAt: string | null;
+  /** When it was recorded (ISO 8601). */
+  createdAt: string;
+}
+
+/* ------------------------------------------------------------------ reasons */
+
+/** Why an entry is in a plan list: a machine-readable `code`, its data, and a sentence. */
+export type PlanReason =
+  /** Member of a grant team (directly or through a child team). */
+  | { code: 'granted_by_team'; team: string; text: string }
+  /** Named in `seats.grant.users`. */
+  | { code: 'granted_by_user_list'; text: string }
+  /** A grant override is in force. */
+  | { code: 'granted_by_override'; overrideId: string; actor: string; expiresAt: string | null; text: string }
+  /** The seat is pending cancellation and its holder is wanted: it is added back. */
+  | { code: 'readded_pending_cancellation'; grantedBy: GrantReason; text: string }
+  /** Holds a seat but no grant rule names them. */
+  | { code: 'not_granted'; text: string }
+  /** Member of a deny team (directly or through a child team). */
+  | { code: 'denied_by_team'; team: string; text: string }
+  /** Named in `seats.deny.users`. */
+  | { code: 'denied_by_user_list'; text: string }
+  /** A revoke override is in force. */
+  | { code: 'revoked_by_override'; overrideId: string; actor: string; expiresAt: string | null; text: string }
+  /** Unused for more than `inactivity.revoke_after_days` whole days. */
+  | { code: 'inactive'; days: number; revokeAfterDays: number; neverUsed: boolean; text: string }
+  /** The seat comes through a team and cannot be cancelled per user. */
+  | { code: 'assigned_via_team'; team: string; because: CancelReason | InactiveReason | null; text: string }
+  /** The seat is already pending cancellation and its holder is not wanted. */
+  | { code: 'pending_cancellation'; text: string }
+  /** Pending cancellation; re-adding it would only see it cancelled again for inactivity. */
+  | { code: 'pending_cancellation_inactive'; days: number; revokeAfterDays: number; text: string }
+  /** Named by a grant rule but not a member of the organization. */
+  | { code: 'not_org_member'; text: string }
+  /** Wanted, but the seat cap is reached. */
+  | { code: 'over_cap'; max: number; text: string };
+
+/** Reasons a seat is granted. */
+export type GrantReason = Extract<PlanReason, { code: 'granted_by_team' | 'granted_by_user_list' | 'granted_by_override' }>;
+/** Reasons a holder is not wanted. */
+export type CancelReason = Extract<
+  PlanReason,
+  { code: 'not_granted' | 'denied_by_team' | 'denied_by_user_list' | 'revoked_by_override' | 'not_org_member' }
+>;
+/** The inactivity reason. */
+export type InactiveReason = Extract<PlanReason, { code: 'inactive' }>;
+/** Every reason code. */
+export type PlanReasonCode = PlanReason['code'];
+
+/** One person in a plan list. */
+export interface PlanEntry {
+  /** Login as GitHub spells it (or as written in the policy/override when not a member). */
+  login: string;
+  /** GitHub user id, or null when not known (e.g. not an org member). */
+  userId: number | null;
+  /** Why this person is in this list. */
+  reason: PlanReason;
+}
+
+/* ------------------------------------------------------------------ totals and verdicts */
+
+/** Seat counts at one point of the plan. */
+export interface SeatCounts {
+  /** All seats. */
+  total: number;
+  /** Seats assigned per user. */
+  perUser: number;
+  /** Seats assigned through a team. */
+  viaTeam: number;
+  /** Seats pending cancellation (always 0 after the plan: they lapse). */
+  pendingCancellation: number;
+}
+
+/** Seat cap verdict. */
+export interface CapVerdict {
+  /** `seats.max`, or null when there is no cap. */
+  max: number | null;
+  /** Seats held after the plan. */
+  seatsAfter: number;
+  /** `none`: no cap; `within`: below it; `reached`: exactly at it; `over`: above it. */
+  status: 'none' | 'within' | 'reached' | 'over';
+  /** People who were wanted but not added because of the cap. */
+  notAddedCount: number;
+}
+
+/** Monthly budget verdict. */
+export interface BudgetVerdict {
+  /** `budget.monthly_limit_usd`, or null when there is no limit. */
+  monthlyLimitUsd: number | null;
+  /** Monthly cost before the plan, in USD. */
+  costBeforeUsd: number;
+  /** Monthly cost after the plan, in USD. */
+  costAfterUsd: number;
+  /** `none`: no limit; `within`: at or below it; `over`: above it. */
+  status: 'none' | 'within' | 'over';
+  /** How far above the limit after the plan, in USD (0 when not over). */
+  overByUsd: number;
+}
+
+/** Code of a policy violation that remains after the plan. */
+export type ViolationCode =
+  /** A seat held outside the policy is not cancelled because the policy is in report mode. */
+  | 'held_outside_policy'
+  /** An inactive seat is not cancelled (report mode, or assigned via a team). */
+  | 'inactive_not_cancelled'
+  /** A denied person holds a seat through a team. */
+  | 'denied_team_assigned'
+  /** Someone the policy does not grant holds a seat through a team. */
+  | 'team_assigned_outside_policy'
+  /** More seats are held after the plan than `seats.max`. */
+  | 'over_cap'
+  /** The monthly cost after the plan is above `budget.monthly_limit_usd`. */
+  | 'over_budget';
+
+/** A way in which the organization still breaks its policy after the plan. */
+export interface Violation {
+  /** Machine-readable code. */
+  code: ViolationCode;
+  /** The seat holder concerned, or null for organization-wide violations (cap, budget). */
+  login: string | null;
+  /** The team the seat comes through, when relevant. */
+  team: string | null;
+  /** The underlying reason for per-seat violations, or null. */
+  reason: PlanReason | null;
+  /** A sentence for people. */
+  text: string;
+}
+
+/** An override the caller must record when the plan is applied. */
+export interface OverrideToRecord {
+  /** Login the override is about. */
+  login: string;
+  /** Always `revoke` today: inactivity cancellations must stay cancelled. */
+  kind: 'revoke';
+  /** E.g. "inactive 75 days". */
+  reason: string;
+  /** Null: it lasts until an admin removes it or grants the seat back. */
+  expiresAt: string | null;
+}
+
+/** Why a plan cannot make changes. */
+export interface PlanBlock {
+  /** Machine-readable code. */
+  code: 'seat_management_not_selected';
+  /** The organization's seat management setting. */
+  seatManagementSetting: SeatManagementSetting;
+  /** A sentence for people. */
+  reason: string;
+}
+
+/** Whether a plan may be applied. */
+export type PlanMode = 'enforce' | 'report';
+
+/** The planner's output: what to change on GitHub, and why, and what it leads to. */
+export interface Plan {
+  /** Plan format version. */
+  formatVersion: 1;
+  /** Organization login. */
+  org: string;
+  /** The `now` the plan was computed for (ISO 8601). */
+  computedAt: string;
+  /** `enforce`: may be applied; `report`: must never be applied (also when there is no policy). */
+  mode: PlanMode;
+  /** `ok`: a normal plan; `no_policy`: no policy file, nothing changes; `blocked`: see `blocked`. */
+  status: 'ok' | 'no_policy' | 'blocked';
+  /** Why CEOS cannot manage seats in this organization, or null. */
+  blocked: PlanBlock | null;
+  /** Seats to assign per user, in case-insensitive login order. */
+  toAdd: PlanEntry[];
+  /** Per-user seats to cancel, in case-insensitive login order. */
+  toCancel: PlanEntry[];
+  /** Seats the policy would change but the plan leaves as they are, and why. */
+  leftAlone: PlanEntry[];
+  /** People a grant rule names who get no seat, and why. */
+  notAdded: PlanEntry[];
+  /** Seat counts before and after the plan. */
+  seats: { before: SeatCounts; after: SeatCounts };
+  /** Monthly cost in USD before and after the plan. */
+  cost: { beforeUsd: number; afterUsd: number };
+  /** Seat cap verdict. */
+  cap: CapVerdict;
+  /** Monthly budget verdict. */
+  budget: BudgetVerdict;
+  /** Policy violations that remain after the plan. */
+  violations: Violation[];
+  /** Overrides to record when the plan is applied (inactivity revocations). */
+  overridesToRecord: OverrideToRecord[];
+}
