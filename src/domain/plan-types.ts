@@ -223,6 +223,18 @@ export interface Violation {
   text: string;
 }
 
+/** Something in the policy that looks like a mistake, though the plan could still be made. */
+export interface PlanWarning {
+  /** `unknown_team`: a team named in the policy does not exist in the organization. */
+  code: 'unknown_team';
+  /** Where in the policy, e.g. `seats.grant.teams`. */
+  path: string;
+  /** The name as written in the policy. */
+  name: string;
+  /** A sentence for people. */
+  text: string;
+}
+
 /** An override the caller must record when the plan is applied. */
 export interface OverrideToRecord {
   /** Login the override is about. */
@@ -280,6 +292,8 @@ export interface Plan {
   budget: BudgetVerdict;
   /** Policy violations that remain after the plan. */
   violations: Violation[];
+  /** Likely mistakes in the policy (e.g. a team that does not exist). */
+  warnings: PlanWarning[];
   /** Overrides to record when the plan is applied (inactivity revocations). */
   overridesToRecord: OverrideToRecord[];
 }

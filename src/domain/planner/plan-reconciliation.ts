@@ -1,0 +1,367 @@
+import type {
+  BudgetVerdict,
+  CancelReason,
+  CapVerdict,
+  CopilotSeat,
+  GrantReason,
+  InactiveReason,
+  OrgMember,
+  OrgSnapshot,
+  OverrideToRecord,
+  Plan,
+  PlanEntry,
+  PlanWarning,
+  SeatCounts,
+  SeatOverride,
+  Violation,
+} from '../plan-types.js';
+import type { Policy } from '../policy/policy-schema.js';
+import { reasons } from './plan-reasons.js';
+import { predominantPlanType, roundUsd, seatPricer } from './seat-cost.js';
+import { expandTeamMembers, indexTeams } from './team-members.js';
+import type { TeamIndex } from './team-members.js';
+
+/** Everything the planner needs; it reads nothing else. */
+export interface PlannerInput {
+  /** The organization's validated policy, or null when it has none. */
+  policy: Policy | null;
+  /** The mirrored state of the organization. */
+  snapshot: OrgSnapshot;
+  /** Manual overrides, expired ones included (the planner ignores those). */
+  overrides: readonly SeatOverride[];
+  /** The time the plan is for (ISO 8601); inactivity and override expiry are measured against it. */
+  now: string;
+}
+
+const DAY_MS = 86_400_000;
+
+type Decision = { wanted: true; grant: GrantReason } | { wanted: false; reason: CancelReason };
+
+interface Rules {
+  members: Map<string, OrgMember>;
+  denyUsers: Set<string>;
+  denyTeams: Map<string, string>;
+  grantUsers: Map<string, string>;
+  grantTeams: Map<string, string>;
+  exemptUsers: Set<string>;
+  exemptTeams: Map<string, string>;
+  overrides: Map<string, SeatOverride>;
+}
+
+function byLogin(a: { login: string }, b: { login: string }): number {
+  const x = a.login.toLowerCase();
+  const y = b.login.toLowerCase();
+  if (x !== y) return x < y ? -1 : 1;
+  return a.login < b.login ? -1 : a.login > b.login ? 1 : 0;
+}
+
+function lowerSet(logins: readonly string[]): Set<string> {
+  return new Set(logins.map((l) => l.toLowerCase()));
+}
+
+/** The override in force for each login: unexpired, and the most recently recorded wins. */
+function activeOverrides(overrides: readonly SeatOverride[], nowMs: number): Map<string, SeatOverride> {
+  const active = new Map<string, SeatOverride>();
+  for (const o of overrides) {
+    if (o.expiresAt !== null && Date.parse(o.expiresAt) <= nowMs) continue;
+    const key = o.login.toLowerCase();
+    const current = active.get(key);
+    const newer =
+      current === undefined ||
+      o.createdAt > current.createdAt ||
+      (o.createdAt === current.createdAt && o.id > current.id);
+    if (newer) active.set(key, o);
+  }
+  return active;
+}
+
+// Precedence: deny > manual override > grant. Inactivity sits between override and grant and
+// is applied per seat, because it depends on the seat rather than on the person.
+function decide(login: string, rules: Rules): Decision {
+  if (!rules.members.has(login)) return { wanted: false, reason: reasons.notOrgMember() };
+  if (rules.denyUsers.has(login)) return { wanted: false, reason: reasons.deniedByUserList() };
+  const denyTeam = rules.denyTeams.get(login);
+  if (denyTeam !== undefined) return { wanted: false, reason: reasons.deniedByTeam(denyTeam) };
+  const override = rules.overrides.get(login);
+  if (override?.kind === 'revoke') return { wanted: false, reason: reasons.revokedByOverride(override) };
+  if (override?.kind === 'grant') return { wanted: true, grant: reasons.grantedByOverride(override) };
+  if (rules.grantUsers.has(login)) return { wanted: true, grant: reasons.grantedByUserList() };
+  const grantTeam = rules.grantTeams.get(login);
+  if (grantTeam !== undefined) return { wanted: true, grant: reasons.grantedByTeam(grantTeam) };
+  return { wanted: false, reason: reasons.notGranted() };
+}
+
+function inactivityOf(seat: CopilotSeat, login: string, grant: GrantReason, policy: Policy, rules: Rules, nowMs: number): InactiveReason | null {
+  const rule = policy.inactivity;
+  if (rule === undefined) return null;
+  // An explicit grant override is an admin saying "keep this seat", used or not.
+  if (grant.code === 'granted_by_override') return null;
+  if (rules.exemptUsers.has(login) || rules.exemptTeams.has(login)) return null;
+  const since = seat.lastActivityAt ?? seat.createdAt;
+  const days = Math.floor((nowMs - Date.parse(since)) / DAY_MS);
+  return days > rule.revoke_after_days ? reasons.inactive(days, rule.revoke_after_days, seat.lastActivityAt === null) : null;
+}
+
+function countSeats(seats: readonly CopilotSeat[]): SeatCounts {
+  let viaTeam = 0;
+  let pendingCancellation = 0;
+  for (const seat of seats) {
+    if (seat.assigningTeamSlug !== null) viaTeam++;
+    if (seat.pendingCancellationDate !== null) pendingCancellation++;
+  }
+  return { total: seats.length, perUser: seats.length - viaTeam, viaTeam, pendingCancellation };
+}
+
+function capVerdict(max: number | undefined, seatsAfter: number, notAddedCount: number): CapVerdict {
+  if (max === undefined) return { max: null, seatsAfter, status: 'none', notAddedCount };
+  const status = seatsAfter > max ? 'over' : seatsAfter === max ? 'reached' : 'within';
+  return { max, seatsAfter, status, notAddedCount };
+}
+
+function budgetVerdict(limit: number | undefined, costBeforeUsd: number, costAfterUsd: number): BudgetVerdict {
+  if (limit === undefined) return { monthlyLimitUsd: null, costBeforeUsd, costAfterUsd, status: 'none', overByUsd: 0 };
+  const overByUsd = roundUsd(Math.max(0, costAfterUsd - limit));
+  return { monthlyLimitUsd: limit, costBeforeUsd, costAfterUsd, status: overByUsd > 0 ? 'over' : 'within', overByUsd };
+}
+
+function unknownTeamWarnings(policy: Policy, index: TeamIndex): PlanWarning[] {
+  const lists: [string, readonly string[]][] = [
+    ['seats.grant.teams', policy.seats.grant.teams],
+    ['seats.deny.teams', policy.seats.deny?.teams ?? []],
+    ['inactivity.exempt.teams', policy.inactivity?.exempt?.teams ?? []],
+    ['commands.teams', policy.commands?.teams ?? []],
+  ];
+  const warnings: PlanWarning[] = [];
+  for (const [path, slugs] of lists) {
+    for (const name of slugs) {
+      if (index.known.has(name.toLowerCase())) continue;
+      warnings.push({ code: 'unknown_team', path, name, text: `${path} names team "${name}", which does not exist in the organization` });
+    }
+  }
+  return warnings;
+}
+
+/** A plan that changes nothing: no policy, or CEOS cannot manage seats here. */
+function inertPlan(input: PlannerInput, status: 'no_policy' | 'blocked'): Plan {
+  const { policy, snapshot } = input;
+  const price = seatPricer(policy?.budget?.seat_price_usd, predominantPlanType(snapshot.seats));
+  const kept = snapshot.seats.filter((s) => s.pendingCancellationDate === null);
+  const cents = (seats: readonly CopilotSeat[]) => seats.reduce((sum, s) => sum + Math.round(price(s.planType) * 100), 0);
+  const costBeforeUsd = cents(snapshot.seats) / 100;
+  const costAfterUsd = cents(kept) / 100;
+  const setting = snapshot.billing.seatManagementSetting;
+  return {
+    formatVersion: 1,
+    org: snapshot.org,
+    computedAt: input.now,
+    mode: status === 'no_policy' || policy === null ? 'report' : policy.mode,
+    status,
+    blocked:
+      status === 'blocked'
+        ? {
+            code: 'seat_management_not_selected',
+            seatManagementSetting: setting,
+            reason: `CEOS cannot manage seats in ${snapshot.org}: its Copilot seat management setting is "${setting}"; it must be "assign_selected" (seats assigned to selected teams and users)`,
+          }
+        : null,
+    toAdd: [],
+    toCancel: [],
+    leftAlone: [],
+    notAdded: [],
+    seats: { before: countSeats(snapshot.seats), after: countSeats(kept) },
+    cost: { beforeUsd: costBeforeUsd, afterUsd: costAfterUsd },
+    cap: capVerdict(policy?.seats.max, kept.length, 0),
+    budget: budgetVerdict(policy?.budget?.monthly_limit_usd, costBeforeUsd, costAfterUsd),
+    violations: [],
+    warnings: [],
+    overridesToRecord: [],
+  };
+}
+
+/**
+ * Computes what to change so the organization's Copilot seats match its policy.
+ * Pure and deterministic: the same input always gives the same plan, lists in
+ * case-insensitive login order.
+ */
+export function planReconciliation(input: PlannerInput): Plan {
+  const { policy, snapshot } = input;
+  if (policy === null) return inertPlan(input, 'no_policy');
+  if (snapshot.billing.seatManagementSetting !== 'assign_selected') return inertPlan(input, 'blocked');
+
+  const nowMs = Date.parse(input.now);
+  const report = policy.mode === 'report';
+  const teams = indexTeams(snapshot);
+  const members = new Map<string, OrgMember>();
+  for (const m of snapshot.members) members.set(m.login.toLowerCase(), m);
+  const rules: Rules = {
+    members,
+    denyUsers: lowerSet(policy.seats.deny?.users ?? []),
+    denyTeams: expandTeamMembers(teams, policy.seats.deny?.teams ?? []),
+    grantUsers: new Map(policy.seats.grant.users.map((u) => [u.toLowerCase(), u])),
+    grantTeams: expandTeamMembers(teams, policy.seats.grant.teams),
+    exemptUsers: lowerSet(policy.inactivity?.exempt?.users ?? []),
+    exemptTeams: expandTeamMembers(teams, policy.inactivity?.exempt?.teams ?? []),
+    overrides: activeOverrides(input.overrides, nowMs),
+  };
+
+  const fallbackPlan = predominantPlanType(snapshot.seats);
+  const price = seatPricer(policy.budget?.seat_price_usd, fallbackPlan);
+  const toCancel: PlanEntry[] = [];
+  const leftAlone: PlanEntry[] = [];
+  const notAdded: PlanEntry[] = [];
+  const addQueue: PlanEntry[] = [];
+  const violations: Violation[] = [];
+  const overridesToRecord: OverrideToRecord[] = [];
+  const readdPlanType = new Map<string, CopilotSeat['planType']>();
+  const held = new Set<string>();
+  let keptPerUser = 0;
+  let keptViaTeam = 0;
+  let costBeforeCents = 0;
+  let costAfterCents = 0;
+
+  const recordInactivity = (login: string, inactive: InactiveReason) =>
+    overridesToRecord.push({ login, kind: 'revoke', reason: `inactive ${inactive.days} days`, expiresAt: null });
+
+  for (const seat of snapshot.seats) {
+    const login = seat.assigneeLogin;
+    const key = login.toLowerCase();
+    // A duplicated seat row is a mirror glitch; the first one stands for the person.
+    if (held.has(key)) continue;
+    held.add(key);
+    const seatCents = Math.round(price(seat.planType) * 100);
+    costBeforeCents += seatCents;
+    const userId = seat.assigneeId;
+    const decision = decide(key, rules);
+    const inactive = decision.wanted ? inactivityOf(seat, key, decision.grant, policy, rules, nowMs) : null;
+
+    if (seat.pendingCancellationDate !== null) {
+      if (!decision.wanted) {
+        leftAlone.push({ login, userId, reason: reasons.pendingCancellation() });
+      } else if (inactive !== null) {
+        // Re-adding it would only cancel it again: let it lapse, and keep it from coming back.
+        leftAlone.push({ login, userId, reason: reasons.pendingCancellationInactive(inactive.days, inactive.revokeAfterDays) });
+        recordInactivity(login, inactive);
+      } else {
+        addQueue.push({ login, userId, reason: reasons.readded(decision.grant) });
+        readdPlanType.set(key, seat.planType);
+      }
+      continue;
+    }
+
+    const team = seat.assigningTeamSlug;
+    if (team !== null) {
+      keptViaTeam++;
+      costAfterCents += seatCents;
+      const because = decision.wanted ? inactive : decision.reason;
+      if (because === null) continue;
+      const reason = reasons.assignedViaTeam(team, because);
+      leftAlone.push({ login, userId, reason });
+      if (because.code === 'inactive') {
+        violations.push({ code: 'inactive_not_cancelled', login, team, reason: because, text: `@${login} is ${because.text}, but the seat is assigned via team ${team}` });
+      } else if (because.code === 'denied_by_team' || because.code === 'denied_by_user_list') {
+        violations.push({ code: 'denied_team_assigned', login, team, reason: because, text: `@${login} is denied, but assigned via team ${team}` });
+      } else {
+        violations.push({ code: 'team_assigned_outside_policy', login, team, reason: because, text: `@${login} holds a seat outside the policy (${because.text}), assigned via team ${team}` });
+      }
+      continue;
+    }
+
+    const cancelBecause = decision.wanted ? inactive : decision.reason;
+    if (cancelBecause === null) {
+      keptPerUser++;
+      costAfterCents += seatCents;
+      continue;
+    }
+    toCancel.push({ login, userId, reason: cancelBecause });
+    if (cancelBecause.code === 'inactive') recordInactivity(login, cancelBecause);
+    if (report) {
+      violations.push(
+        cancelBecause.code === 'inactive'
+          ? { code: 'inactive_not_cancelled', login, team: null, reason: cancelBecause, text: `@${login} is ${cancelBecause.text}; not cancelled in report mode` }
+          : { code: 'held_outside_policy', login, team: null, reason: cancelBecause, text: `@${login} holds a seat outside the policy (${cancelBecause.text}); not cancelled in report mode` },
+      );
+    }
+  }
+
+  // People the grant rules name who hold no seat yet.
+  const candidates = new Map<string, string>();
+  for (const [key, login] of rules.grantUsers) candidates.set(key, login);
+  for (const key of rules.grantTeams.keys()) if (!candidates.has(key)) candidates.set(key, key);
+  for (const [key, o] of rules.overrides) if (o.kind === 'grant' && !candidates.has(key)) candidates.set(key, o.login);
+  for (const [key, written] of candidates) {
+    if (held.has(key)) continue;
+    const member = members.get(key);
+    const decision = decide(key, rules);
+    if (member === undefined) {
+      // Only names written by people (user lists, overrides) are worth reporting; a team member
+      // missing from the member list is a mirror lag that the next sync resolves.
+      const namedByPeople = rules.grantUsers.has(key) || rules.overrides.get(key)?.kind === 'grant';
+      if (namedByPeople) notAdded.push({ login: written, userId: null, reason: reasons.notOrgMember() });
+      continue;
+    }
+    if (decision.wanted) addQueue.push({ login: member.login, userId: member.id, reason: decision.grant });
+    else if (decision.reason.code === 'denied_by_team' || decision.reason.code === 'denied_by_user_list') {
+      notAdded.push({ login: member.login, userId: member.id, reason: decision.reason });
+    }
+  }
+
+  // The cap: holders stay, new seats fill what is left in login order.
+  addQueue.sort(byLogin);
+  const max = policy.seats.max;
+  const kept = keptPerUser + keptViaTeam;
+  const room = max === undefined ? addQueue.length : Math.max(0, max - kept);
+  const toAdd = addQueue.slice(0, room);
+  for (const entry of addQueue.slice(room)) notAdded.push({ ...entry, reason: reasons.overCap(max ?? 0) });
+  for (const entry of toAdd) {
+    costAfterCents += Math.round(price(readdPlanType.get(entry.login.toLowerCase()) ?? fallbackPlan) * 100);
+  }
+
+  const seatsAfter = kept + toAdd.length;
+  const cap = capVerdict(max, seatsAfter, addQueue.length - toAdd.length);
+  const costBeforeUsd = costBeforeCents / 100;
+  const costAfterUsd = costAfterCents / 100;
+  const budget = budgetVerdict(policy.budget?.monthly_limit_usd, costBeforeUsd, costAfterUsd);
+
+  const orgViolations: Violation[] = [];
+  if (cap.status === 'over') {
+    orgViolations.push({ code: 'over_cap', login: null, team: null, reason: null, text: `${seatsAfter} seats are held after the plan, above the cap of ${max ?? 0}` });
+  }
+  if (budget.status === 'over') {
+    orgViolations.push({
+      code: 'over_budget',
+      login: null,
+      team: null,
+      reason: null,
+      text: `monthly cost after the plan is $${costAfterUsd.toFixed(2)}, $${budget.overByUsd.toFixed(2)} above the limit of $${budget.monthlyLimitUsd ?? 0}`,
+    });
+  }
+
+  toCancel.sort(byLogin);
+  leftAlone.sort(byLogin);
+  notAdded.sort(byLogin);
+  violations.sort((a, b) => byLogin({ login: a.login ?? '' }, { login: b.login ?? '' }) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  overridesToRecord.sort(byLogin);
+
+  return {
+    formatVersion: 1,
+    org: snapshot.org,
+    computedAt: input.now,
+    mode: policy.mode,
+    status: 'ok',
+    blocked: null,
+    toAdd,
+    toCancel,
+    leftAlone,
+    notAdded,
+    seats: {
+      before: countSeats(snapshot.seats),
+      after: { total: seatsAfter, perUser: keptPerUser + toAdd.length, viaTeam: keptViaTeam, pendingCancellation: 0 },
+    },
+    cost: { beforeUsd: costBeforeUsd, afterUsd: costAfterUsd },
+    cap,
+    budget,
+    violations: [...orgViolations, ...violations],
+    warnings: unknownTeamWarnings(policy, teams),
+    overridesToRecord,
+  };
+}

@@ -1,0 +1,534 @@
+import { describe, expect, it } from 'vitest';
+import type { CopilotSeat, OrgSnapshot, Plan, SeatOverride } from '../../src/domain/plan-types.js';
+import { planReconciliation } from '../../src/domain/planner/plan-reconciliation.js';
+import type { PlannerInput } from '../../src/domain/planner/plan-reconciliation.js';
+import { expandTeamMembers, indexTeams, isMemberOfTeams } from '../../src/domain/planner/team-members.js';
+import { policySchema } from '../../src/domain/policy/policy-schema.js';
+import type { Policy, PolicyInput } from '../../src/domain/policy/policy-schema.js';
+
+const NOW = '2025-06-30T12:00:00.000Z';
+const DAY = 86_400_000;
+
+function daysAgo(days: number): string {
+  return new Date(Date.parse(NOW) - days * DAY).toISOString();
+}
+
+let nextId = 1000;
+function seat(login: string, fields: Partial<CopilotSeat> = {}): CopilotSeat {
+  return {
+    assigneeLogin: login,
+    assigneeId: nextId++,
+    assigningTeamSlug: null,
+    createdAt: daysAgo(100),
+    lastActivityAt: daysAgo(1),
+    lastActivityEditor: 'vscode/1.100.0',
+    lastAuthenticatedAt: daysAgo(1),
+    pendingCancellationDate: null,
+    planType: 'business',
+    ...fields,
+  };
+}
+
+interface OrgSpec {
+  members: string[];
+  teams?: Record<string, { parent?: string; members?: string[] }>;
+  seats?: CopilotSeat[];
+  setting?: OrgSnapshot['billing']['seatManagementSetting'];
+}
+
+function org(spec: OrgSpec): OrgSnapshot {
+  const teams = Object.entries(spec.teams ?? {});
+  return {
+    org: 'acme',
+    members: spec.members.map((login, i) => ({ login, id: i + 1, role: 'member' as const })),
+    teams: teams.map(([slug, t], i) => ({ slug, id: 500 + i, parentSlug: t.parent ?? null })),
+    teamMemberships: Object.fromEntries(teams.map(([slug, t]) => [slug, t.members ?? []])),
+    seats: spec.seats ?? [],
+    billing: { seatManagementSetting: spec.setting ?? 'assign_selected' },
+  };
+}
+
+function policy(input: Omit<PolicyInput, 'version'>): Policy {
+  return policySchema.parse({ version: 1, mode: 'enforce', ...input });
+}
+
+function override(login: string, kind: 'grant' | 'revoke', fields: Partial<SeatOverride> = {}): SeatOverride {
+  return { id: `o-${login}-${kind}`, login, kind, actor: 'admin', reason: 'asked', expiresAt: null, createdAt: daysAgo(3), ...fields };
+}
+
+function plan(p: Policy | null, snapshot: OrgSnapshot, overrides: SeatOverride[] = []): Plan {
+  return planReconciliation({ policy: p, snapshot, overrides, now: NOW });
+}
+
+const logins = (entries: { login: string }[]) => entries.map((e) => e.login);
+const codes = (entries: { reason: { code: string } }[]) => entries.map((e) => e.reason.code);
+
+describe('team expansion', () => {
+  const snapshot = org({
+    members: ['a', 'b', 'c', 'd', 'e'],
+    teams: {
+      eng: { members: ['a'] },
+      backend: { parent: 'eng', members: ['b'] },
+      db: { parent: 'backend', members: ['c'] },
+      sales: { members: ['d'] },
+      'sales-emea': { parent: 'Sales', members: ['E'] },
+    },
+  });
+
+  it.each([
+    { slugs: ['eng'], expected: ['a', 'b', 'c'] },
+    { slugs: ['backend'], expected: ['b', 'c'] },
+    { slugs: ['db'], expected: ['c'] },
+    { slugs: ['SALES'], expected: ['d', 'e'] },
+    { slugs: ['nope'], expected: [] },
+    { slugs: ['db', 'eng'], expected: ['a', 'b', 'c'] },
+  ])('expands $slugs to members of every descendant', ({ slugs, expected }) => {
+    expect([...expandTeamMembers(indexTeams(snapshot), slugs).keys()].sort()).toEqual(expected);
+  });
+
+  it('names the first policy team that includes the member', () => {
+    const map = expandTeamMembers(indexTeams(snapshot), ['db', 'eng']);
+    expect(map.get('c')).toBe('db');
+    expect(map.get('a')).toBe('eng');
+  });
+
+  it('survives a parent cycle in a corrupted mirror', () => {
+    const cyclic = org({ members: ['a', 'b'], teams: { x: { parent: 'y', members: ['a'] }, y: { parent: 'x', members: ['b'] } } });
+    expect([...expandTeamMembers(indexTeams(cyclic), ['x']).keys()].sort()).toEqual(['a', 'b']);
+  });
+
+  it('answers membership checks case-insensitively (commands.teams)', () => {
+    expect(isMemberOfTeams(snapshot, ['eng'], 'C')).toBe(true);
+    expect(isMemberOfTeams(snapshot, ['backend'], 'a')).toBe(false);
+  });
+});
+
+describe('grant and deny', () => {
+  const snapshot = org({
+    members: ['alice', 'bob', 'carol', 'dave', 'eve', 'Mallory'],
+    teams: {
+      engineering: { members: ['alice'] },
+      backend: { parent: 'engineering', members: ['bob'] },
+      storage: { parent: 'backend', members: ['carol', 'mallory'] },
+      contractors: { members: ['dave'] },
+    },
+    seats: [seat('eve')],
+  });
+
+  it('adds members of grant teams at any depth and grant users, and cancels seats not granted', () => {
+    const p = plan(policy({ seats: { grant: { teams: ['engineering'], users: ['dave'] } } }), snapshot);
+    expect(logins(p.toAdd)).toEqual(['alice', 'bob', 'carol', 'dave', 'Mallory']);
+    expect(p.toAdd.map((e) => e.reason.text)).toEqual([
+      'granted by team engineering',
+      'granted by team engineering',
+      'granted by team engineering',
+      'granted by user list',
+      'granted by team engineering',
+    ]);
+    expect(p.toCancel).toEqual([{ login: 'eve', userId: expect.any(Number), reason: { code: 'not_granted', text: 'not granted by policy' } }]);
+  });
+
+  it.each([
+    { deny: { users: ['MALLORY'] }, code: 'denied_by_user_list', text: 'denied by user list' },
+    { deny: { teams: ['storage'] }, code: 'denied_by_team', text: 'denied by team storage' },
+    { deny: { teams: ['backend'] }, code: 'denied_by_team', text: 'denied by team backend' },
+  ])('deny beats grant ($code, $text)', ({ deny, code, text }) => {
+    const p = plan(policy({ seats: { grant: { teams: ['engineering'] }, deny } }), snapshot);
+    expect(logins(p.toAdd)).not.toContain('Mallory');
+    const entry = p.notAdded.find((e) => e.login === 'Mallory');
+    expect(entry?.reason).toMatchObject({ code, text });
+  });
+
+  it('deny beats a grant override', () => {
+    const p = plan(policy({ seats: { grant: {}, deny: { users: ['bob'] } } }), snapshot, [override('bob', 'grant')]);
+    expect(p.toAdd).toEqual([]);
+    expect(p.notAdded[0]?.reason.code).toBe('denied_by_user_list');
+  });
+
+  it('cancels a denied per-user seat with the deny reason', () => {
+    const s = org({ members: ['eve'], teams: { contractors: { members: ['eve'] } }, seats: [seat('eve')] });
+    const p = plan(policy({ seats: { grant: { users: ['eve'] }, deny: { teams: ['contractors'] } } }), s);
+    expect(p.toCancel.map((e) => e.reason.text)).toEqual(['denied by team contractors']);
+  });
+
+  it('never adds non-members and reports those named in grant users', () => {
+    const p = plan(policy({ seats: { grant: { users: ['ghost', 'alice'] } } }), snapshot);
+    expect(logins(p.toAdd)).toEqual(['alice']);
+    expect(p.notAdded).toEqual([{ login: 'ghost', userId: null, reason: { code: 'not_org_member', text: 'not an org member' } }]);
+  });
+
+  it('cancels a seat held by someone who left the org', () => {
+    const s = org({ members: [], seats: [seat('gone')] });
+    const p = plan(policy({ seats: { grant: { users: ['gone'] } } }), s);
+    expect(codes(p.toCancel)).toEqual(['not_org_member']);
+  });
+
+  it('keeps seats of wanted holders untouched', () => {
+    const s = org({ members: ['alice'], seats: [seat('alice')] });
+    const p = plan(policy({ seats: { grant: { users: ['alice'] } } }), s);
+    expect([p.toAdd, p.toCancel, p.leftAlone, p.notAdded]).toEqual([[], [], [], []]);
+    expect(p.seats.after.total).toBe(1);
+  });
+
+  it('warns about team slugs the organization does not have', () => {
+    const p = plan(policy({ seats: { grant: { teams: ['enginering'] } } }), snapshot);
+    expect(p.warnings).toEqual([
+      { code: 'unknown_team', path: 'seats.grant.teams', name: 'enginering', text: expect.stringContaining('"enginering"') },
+    ]);
+  });
+});
+
+describe('case-insensitive logins', () => {
+  it('matches policy, team, seat and override logins whatever their case, showing GitHub spelling', () => {
+    const s = org({
+      members: ['OctoCat', 'Hubot', 'MonaLisa'],
+      teams: { Eng: { members: ['hubot'] } },
+      seats: [seat('octocat'), seat('MONALISA')],
+    });
+    const p = plan(policy({ seats: { grant: { teams: ['eng'], users: ['OCTOCAT'] } } }), s, [override('monalisa', 'revoke')]);
+    expect(logins(p.toAdd)).toEqual(['Hubot']);
+    expect(p.toCancel.map((e) => [e.login, e.reason.code])).toEqual([['MONALISA', 'revoked_by_override']]);
+  });
+});
+
+describe('overrides', () => {
+  const s = org({ members: ['alice', 'bob'], seats: [seat('alice')] });
+  const p0 = policy({ seats: { grant: { users: ['alice'] } } });
+
+  it.each([
+    { name: 'grant adds someone no rule names', o: [override('bob', 'grant', { expiresAt: '2025-07-31T00:00:00.000Z' })], add: ['bob'], cancel: [] },
+    { name: 'revoke cancels a granted seat', o: [override('alice', 'revoke')], add: [], cancel: ['alice'] },
+    { name: 'an expired grant is ignored', o: [override('bob', 'grant', { expiresAt: daysAgo(1) })], add: [], cancel: [] },
+    { name: 'a grant expiring exactly now is ignored', o: [override('bob', 'grant', { expiresAt: NOW })], add: [], cancel: [] },
+    { name: 'an expired revoke is ignored', o: [override('alice', 'revoke', { expiresAt: daysAgo(1) })], add: [], cancel: [] },
+    {
+      name: 'the most recent override wins',
+      o: [override('alice', 'revoke', { id: 'a', createdAt: daysAgo(5) }), override('alice', 'grant', { id: 'b', createdAt: daysAgo(2) })],
+      add: [],
+      cancel: [],
+    },
+  ])('$name', ({ o, add, cancel }) => {
+    const p = plan(p0, s, o);
+    expect(logins(p.toAdd)).toEqual(add);
+    expect(logins(p.toCancel)).toEqual(cancel);
+  });
+
+  it('says who revoked and until when', () => {
+    const p = plan(p0, s, [override('alice', 'revoke', { actor: 'root', expiresAt: '2025-08-01T00:00:00.000Z', id: 'x1' })]);
+    expect(p.toCancel[0]?.reason).toEqual({
+      code: 'revoked_by_override',
+      overrideId: 'x1',
+      actor: 'root',
+      expiresAt: '2025-08-01T00:00:00.000Z',
+      text: 'revoked by override by @root until 2025-08-01',
+    });
+  });
+
+  it('reports a grant override for a non-member as not added', () => {
+    const p = plan(p0, s, [override('stranger', 'grant')]);
+    expect(p.notAdded.map((e) => [e.login, e.reason.code])).toEqual([['stranger', 'not_org_member']]);
+  });
+});
+
+describe('inactivity', () => {
+  const rule = (extra: Partial<NonNullable<PolicyInput['inactivity']>> = {}) =>
+    policy({
+      seats: { grant: { teams: ['eng'], users: ['solo'] } },
+      inactivity: { revoke_after_days: 60, ...extra },
+    });
+  const teams = { eng: { members: ['a', 'solo'] }, leads: { members: [] as string[] }, vip: { parent: 'leads', members: ['a'] } };
+
+  it.each([
+    { name: 'exactly N days is kept', s: { lastActivityAt: daysAgo(60) }, cancelled: false, days: 60 },
+    { name: 'N days and 23 hours is kept (whole days, rounded down)', s: { lastActivityAt: daysAgo(60.99) }, cancelled: false, days: 60 },
+    { name: 'N+1 days is cancelled', s: { lastActivityAt: daysAgo(61) }, cancelled: true, days: 61 },
+    { name: 'never used counts from created_at (kept)', s: { lastActivityAt: null, createdAt: daysAgo(60) }, cancelled: false, days: 60 },
+    { name: 'never used counts from created_at (cancelled)', s: { lastActivityAt: null, createdAt: daysAgo(75) }, cancelled: true, days: 75 },
+    { name: 'old seat used recently is kept', s: { lastActivityAt: daysAgo(2), createdAt: daysAgo(900) }, cancelled: false, days: 2 },
+  ])('$name', ({ s, cancelled, days }) => {
+    const p = plan(rule(), org({ members: ['a', 'solo'], teams, seats: [seat('solo', s)] }));
+    expect(p.toCancel.length).toBe(cancelled ? 1 : 0);
+    if (cancelled) {
+      expect(p.toCancel[0]?.reason).toMatchObject({ code: 'inactive', days, revokeAfterDays: 60 });
+      expect(p.overridesToRecord).toEqual([{ login: 'solo', kind: 'revoke', reason: `inactive ${days} days`, expiresAt: null }]);
+    } else {
+      expect(p.overridesToRecord).toEqual([]);
+    }
+  });
+
+  it.each([
+    { name: 'exempt user', extra: { exempt: { users: ['A'] } } },
+    { name: 'exempt team', extra: { exempt: { teams: ['vip'] } } },
+    { name: 'exempt parent team (child team member)', extra: { exempt: { teams: ['leads'] } } },
+  ])('does not cancel an inactive seat of an $name', ({ extra }) => {
+    const p = plan(rule(extra), org({ members: ['a', 'solo'], teams, seats: [seat('a', { lastActivityAt: daysAgo(200) })] }));
+    expect(p.toCancel).toEqual([]);
+    expect(p.violations).toEqual([]);
+  });
+
+  it('does not cancel an inactive seat held through a grant override', () => {
+    const s = org({ members: ['x'], seats: [seat('x', { lastActivityAt: daysAgo(200) })] });
+    const p = plan(rule(), s, [override('x', 'grant')]);
+    expect(p.toCancel).toEqual([]);
+  });
+
+  it('cancels an unwanted inactive seat as not granted, without recording an override', () => {
+    const s = org({ members: ['x'], seats: [seat('x', { lastActivityAt: daysAgo(200) })] });
+    const p = plan(rule(), s);
+    expect(codes(p.toCancel)).toEqual(['not_granted']);
+    expect(p.overridesToRecord).toEqual([]);
+  });
+
+  it('leaves a cancelled-for-inactivity person out once the override is recorded', () => {
+    const s = org({ members: ['a', 'solo'], teams, seats: [] });
+    const recorded = override('solo', 'revoke', { actor: 'ceos', reason: 'inactive 75 days' });
+    const p = plan(rule(), s, [recorded]);
+    expect(logins(p.toAdd)).toEqual(['a']);
+  });
+});
+
+describe('seats assigned through a team', () => {
+  const s = org({
+    members: ['a', 'b', 'c', 'd'],
+    teams: { eng: { members: ['a', 'c', 'd'] }, contractors: { members: ['c'] } },
+    seats: [
+      seat('a', { assigningTeamSlug: 'eng' }),
+      seat('b', { assigningTeamSlug: 'sales' }),
+      seat('c', { assigningTeamSlug: 'eng' }),
+      seat('d', { assigningTeamSlug: 'eng', lastActivityAt: daysAgo(90) }),
+    ],
+  });
+  const p = plan(policy({ seats: { grant: { teams: ['eng'] }, deny: { teams: ['contractors'] } }, inactivity: { revoke_after_days: 30 } }), s);
+
+  it('are never cancelled per user', () => {
+    expect(p.toCancel).toEqual([]);
+  });
+
+  it('are left alone with the team named, when the policy would change them', () => {
+    expect(p.leftAlone.map((e) => [e.login, e.reason.text])).toEqual([
+      ['b', 'assigned via team sales (not granted by policy)'],
+      ['c', 'assigned via team eng (denied by team contractors)'],
+      ['d', 'assigned via team eng (inactive 90 days, limit 30)'],
+    ]);
+  });
+
+  it('are reported as violations', () => {
+    expect(p.violations.map((v) => [v.code, v.login, v.team, v.text])).toEqual([
+      ['team_assigned_outside_policy', 'b', 'sales', '@b holds a seat outside the policy (not granted by policy), assigned via team sales'],
+      ['denied_team_assigned', 'c', 'eng', '@c is denied, but assigned via team eng'],
+      ['inactive_not_cancelled', 'd', 'eng', '@d is inactive 90 days, limit 30, but the seat is assigned via team eng'],
+    ]);
+    expect(p.overridesToRecord).toEqual([]);
+  });
+
+  it('count as held seats', () => {
+    expect(p.seats.after).toEqual({ total: 4, perUser: 0, viaTeam: 4, pendingCancellation: 0 });
+  });
+});
+
+describe('seats pending cancellation', () => {
+  const pending = { pendingCancellationDate: '2025-07-01' };
+  const p0 = policy({ seats: { grant: { users: ['wanted', 'idle'] } }, inactivity: { revoke_after_days: 30 } });
+  const s = org({
+    members: ['wanted', 'idle', 'unwanted'],
+    seats: [seat('wanted', pending), seat('idle', { ...pending, lastActivityAt: daysAgo(45) }), seat('unwanted', pending)],
+  });
+  const p = plan(p0, s);
+
+  it('are re-added when the holder is wanted', () => {
+    expect(p.toAdd).toEqual([
+      {
+        login: 'wanted',
+        userId: expect.any(Number),
+        reason: { code: 'readded_pending_cancellation', grantedBy: { code: 'granted_by_user_list', text: 'granted by user list' }, text: 'pending cancellation, re-added: granted by user list' },
+      },
+    ]);
+  });
+
+  it('are left alone when inactivity would cancel them again, so plans never flap', () => {
+    expect(p.leftAlone.map((e) => [e.login, e.reason.text])).toEqual([
+      ['idle', 'pending cancellation, inactive 45 days'],
+      ['unwanted', 'pending cancellation'],
+    ]);
+    expect(p.overridesToRecord.map((o) => o.login)).toEqual(['idle']);
+  });
+
+  it('are never cancelled again', () => {
+    expect(p.toCancel).toEqual([]);
+  });
+
+  it('do not count as held after the plan unless re-added', () => {
+    expect(p.seats.before.pendingCancellation).toBe(3);
+    expect(p.seats.after.total).toBe(1);
+  });
+
+  it('plan the same once the re-added seat is held again', () => {
+    const next = org({ members: ['wanted', 'idle', 'unwanted'], seats: [seat('wanted'), seat('idle', { ...pending, lastActivityAt: daysAgo(45) })] });
+    const again = plan(p0, next, [override('idle', 'revoke', { actor: 'ceos' })]);
+    expect([again.toAdd, again.toCancel]).toEqual([[], []]);
+  });
+});
+
+describe('seat cap', () => {
+  const members = ['zed', 'Amy', 'bob', 'cat', 'dan', 'eve'];
+  const cases = [
+    { name: 'room for all', max: 10, held: ['zed'], add: ['Amy', 'bob', 'cat', 'dan', 'eve'], over: [], status: 'within' },
+    { name: 'holders first, then login order', max: 3, held: ['zed'], add: ['Amy', 'bob'], over: ['cat', 'dan', 'eve'], status: 'reached' },
+    { name: 'team-assigned seats count', max: 3, held: ['zed'], team: ['eve'], add: ['Amy'], over: ['bob', 'cat', 'dan'], status: 'reached' },
+    { name: 'holders above the cap are kept and reported', max: 1, held: ['zed', 'eve'], add: [], over: ['Amy', 'bob', 'cat', 'dan'], status: 'over' },
+  ];
+
+  it.each(cases)('$name', ({ max, held, team = [], add, over, status }) => {
+    const s = org({
+      members,
+      teams: { all: { members } },
+      seats: [...held.map((l) => seat(l)), ...team.map((l) => seat(l, { assigningTeamSlug: 'all' }))],
+    });
+    const p = plan(policy({ seats: { grant: { teams: ['all'] }, max } }), s);
+    expect(logins(p.toAdd)).toEqual(add);
+    expect(p.toCancel).toEqual([]);
+    expect(p.notAdded.filter((e) => e.reason.code === 'over_cap').map((e) => e.login)).toEqual(over);
+    expect(p.cap.status).toBe(status);
+    expect(p.cap.notAddedCount).toBe(over.length);
+    expect(p.violations.some((v) => v.code === 'over_cap')).toBe(status === 'over');
+  });
+
+  it('has no verdict without a cap', () => {
+    const p = plan(policy({ seats: { grant: { users: ['a'] } } }), org({ members: ['a'] }));
+    expect(p.cap).toEqual({ max: null, seatsAfter: 1, status: 'none', notAddedCount: 0 });
+  });
+});
+
+describe('budget', () => {
+  const s = org({
+    members: ['a', 'b', 'c', 'd'],
+    seats: [seat('a', { planType: 'enterprise' }), seat('b', { planType: 'enterprise' }), seat('c', { planType: 'business' }), seat('x', { planType: 'unknown' })],
+  });
+
+  it('prices each seat by its plan, unknown and new seats by the predominant plan', () => {
+    const p = plan(policy({ seats: { grant: { users: ['a', 'b', 'c', 'd'] } }, budget: { monthly_limit_usd: 150 } }), s);
+    // before: 39 + 39 + 19 + 39 (unknown -> enterprise); after: x cancelled, d added at 39.
+    expect(p.cost).toEqual({ beforeUsd: 136, afterUsd: 136 });
+    expect(p.budget).toEqual({ monthlyLimitUsd: 150, costBeforeUsd: 136, costAfterUsd: 136, status: 'within', overByUsd: 0 });
+  });
+
+  it('uses seat_price_usd for every seat when set, and reports an overrun', () => {
+    const p = plan(policy({ seats: { grant: { users: ['a', 'b', 'c', 'd'] } }, budget: { seat_price_usd: 20.5, monthly_limit_usd: 60 } }), s);
+    expect(p.cost).toEqual({ beforeUsd: 82, afterUsd: 82 });
+    expect(p.budget.status).toBe('over');
+    expect(p.budget.overByUsd).toBe(22);
+    expect(p.violations[0]).toMatchObject({ code: 'over_budget', login: null });
+  });
+
+  it('defaults new seats to business when the org has no seats', () => {
+    const p = plan(policy({ seats: { grant: { users: ['a'] } } }), org({ members: ['a'] }));
+    expect(p.cost).toEqual({ beforeUsd: 0, afterUsd: 19 });
+    expect(p.budget.status).toBe('none');
+  });
+});
+
+describe('modes and blocked plans', () => {
+  const s = org({ members: ['a', 'b'], seats: [seat('b'), seat('c', { lastActivityAt: daysAgo(200) })] });
+
+  it('report mode computes the same changes, says so, and reports what remains held outside policy', () => {
+    const enforce = plan(policy({ seats: { grant: { users: ['a', 'c'] } } }), s);
+    const report = plan(policy({ mode: 'report', seats: { grant: { users: ['a', 'c'] } } }), s);
+    expect(report.mode).toBe('report');
+    expect(enforce.mode).toBe('enforce');
+    expect(report.toAdd).toEqual(enforce.toAdd);
+    expect(report.toCancel).toEqual(enforce.toCancel);
+    expect(enforce.violations).toEqual([]);
+    expect(report.violations.map((v) => [v.code, v.login])).toEqual([
+      ['held_outside_policy', 'b'],
+      ['held_outside_policy', 'c'],
+    ]);
+  });
+
+  it('report mode reports inactive seats it does not cancel', () => {
+    const snap = org({ members: ['c'], seats: [seat('c', { lastActivityAt: daysAgo(200) })] });
+    const report = plan(policy({ mode: 'report', seats: { grant: { users: ['c'] } }, inactivity: { revoke_after_days: 30 } }), snap);
+    expect(report.violations.map((v) => v.code)).toEqual(['inactive_not_cancelled']);
+  });
+
+  it('report is the default mode', () => {
+    expect(policySchema.parse({ version: 1, seats: { grant: {} } }).mode).toBe('report');
+  });
+
+  it.each(['assign_all', 'disabled', 'unconfigured'] as const)('is blocked with seat management "%s"', (setting) => {
+    const p = plan(policy({ seats: { grant: { users: ['a'] } } }), org({ members: ['a', 'b'], seats: [seat('b')], setting }));
+    expect(p.status).toBe('blocked');
+    expect(p.blocked).toMatchObject({ code: 'seat_management_not_selected', seatManagementSetting: setting });
+    expect(p.blocked?.reason).toContain(setting);
+    expect([p.toAdd, p.toCancel, p.leftAlone, p.notAdded, p.violations]).toEqual([[], [], [], [], []]);
+    expect(p.seats.before.total).toBe(1);
+  });
+
+  it('plans normally with seat management "assign_selected"', () => {
+    const p = plan(policy({ seats: { grant: { users: ['a'] } } }), org({ members: ['a'], setting: 'assign_selected' }));
+    expect(p.status).toBe('ok');
+    expect(p.blocked).toBeNull();
+  });
+
+  it('changes nothing without a policy', () => {
+    const p = plan(null, s);
+    expect(p.status).toBe('no_policy');
+    expect(p.mode).toBe('report');
+    expect([p.toAdd, p.toCancel, p.leftAlone, p.notAdded]).toEqual([[], [], [], []]);
+    expect(p.cost.beforeUsd).toBe(38);
+  });
+});
+
+describe('determinism', () => {
+  function shuffled<T>(items: readonly T[], seed: number): T[] {
+    const out = [...items];
+    let state = seed;
+    for (let i = out.length - 1; i > 0; i--) {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      const j = state % (i + 1);
+      [out[i], out[j]] = [out[j] as T, out[i] as T];
+    }
+    return out;
+  }
+
+  it('gives the identical plan for shuffled input', () => {
+    const members = Array.from({ length: 60 }, (_, i) => `user-${(i * 37) % 60}`);
+    const seats = members.filter((_, i) => i % 2 === 0).map((l, i) => seat(l, {
+      assigneeId: i,
+      lastActivityAt: i % 5 === 0 ? daysAgo(100) : daysAgo(1),
+      assigningTeamSlug: i % 7 === 0 ? 'eng' : null,
+      pendingCancellationDate: i % 11 === 0 ? '2025-07-01' : null,
+    }));
+    const base: PlannerInput = {
+      policy: policy({
+        seats: { grant: { teams: ['eng'], users: ['user-1', 'ghost'] }, deny: { teams: ['ops'] }, max: 40 },
+        inactivity: { revoke_after_days: 30 },
+      }),
+      snapshot: org({
+        members,
+        teams: { eng: { members: members.slice(0, 40) }, ops: { parent: 'eng', members: members.slice(10, 15) } },
+        seats,
+      }),
+      overrides: [override('user-3', 'revoke'), override('user-50', 'grant')],
+      now: NOW,
+    };
+    const first = planReconciliation(base);
+    for (const seed of [1, 2, 3]) {
+      const again = planReconciliation({
+        ...base,
+        snapshot: { ...base.snapshot, members: shuffled(base.snapshot.members, seed), seats: shuffled(base.snapshot.seats, seed), teams: shuffled(base.snapshot.teams, seed) },
+        overrides: shuffled(base.overrides, seed),
+      });
+      expect(JSON.stringify(again)).toBe(JSON.stringify(first));
+    }
+    expect(first.toAdd.length + first.toCancel.length).toBeGreaterThan(0);
+    const sorted = [...first.toAdd].sort((a, b) => (a.login.toLowerCase() < b.login.toLowerCase() ? -1 : 1));
+    expect(first.toAdd).toEqual(sorted);
+  });
+
+  it('does not mutate its input', () => {
+    const snapshot = org({ members: ['b', 'a'], seats: [seat('b'), seat('a')] });
+    const copy = structuredClone(snapshot);
+    plan(policy({ seats: { grant: { users: ['a'] } } }), snapshot);
+    expect(snapshot).toEqual(copy);
+  });
+});
