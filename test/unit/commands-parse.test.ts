@@ -46,6 +46,7 @@ describe('parseCommands: verbs', () => {
       reason: null,
     });
     expect(command('/Copilot STATUS')).toEqual({ verb: 'status', login: null });
+    expect(command('/copilot status @mona-lisa_acme')).toEqual({ verb: 'status', login: 'mona-lisa_acme' });
   });
 
   it('allows leading whitespace and CRLF line ends', () => {
@@ -116,7 +117,9 @@ describe('parseCommands: usage errors', () => {
     ['/copilot grant @alice-', /is not a valid GitHub login/],
     ['/copilot grant @al--ice', /is not a valid GitHub login/],
     [`/copilot grant @${'a'.repeat(40)}`, /is not a valid GitHub login/],
-    ['/copilot grant @al_ice', /is not a valid GitHub login/],
+    ['/copilot grant @_alice', /is not a valid GitHub login/],
+    ['/copilot grant @alice_', /is not a valid GitHub login/],
+    ['/copilot grant @al-_ice', /is not a valid GitHub login/],
     ['/copilot grant @my-org/eng', /is a team.*`grant` list/],
     ['/copilot grant @alice --for 30', /`30` is not a duration/],
     ['/copilot grant @alice --for 30 days', /`30` is not a duration/],

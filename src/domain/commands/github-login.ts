@@ -1,10 +1,11 @@
-// GitHub's sign-up rules: letters, digits and single hyphens, at most 39 characters,
-// no hyphen at either end.
-const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+// GitHub's sign-up rules: letters, digits and single hyphens, no hyphen at either end.
+// Enterprise Managed Users carry an `_shortcode` suffix, as the policy file allows too.
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*(?:_[A-Za-z0-9]+)?$/;
+const MAX_LOGIN_LENGTH = 39;
 
 /** Whether `login` (without `@`) is a login GitHub would accept for a user account. */
 export function isValidGitHubLogin(login: string): boolean {
-  return LOGIN.test(login);
+  return login.length <= MAX_LOGIN_LENGTH && LOGIN.test(login);
 }
 
 /** Drops logins that differ only in case, keeping the first spelling and the order given. */

@@ -219,7 +219,7 @@ function readLogin(token: CommandToken, verb: string, isOverride: boolean): Logi
   if (!isValidGitHubLogin(login)) {
     return {
       ok: false,
-      message: `${quoteInput(text)} is not a valid GitHub login: logins are up to 39 letters, digits or single hyphens, and do not start or end with a hyphen.`,
+      message: `${quoteInput(text)} is not a valid GitHub login: logins are up to 39 letters, digits or single hyphens, do not start or end with a hyphen, and may end in an \`_shortcode\` for managed users.`,
     };
   }
   return { ok: true, login };
