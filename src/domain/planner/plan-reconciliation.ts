@@ -291,7 +291,6 @@ export function planReconciliation(input: PlannerInput): Plan {
   for (const [key, written] of candidates) {
     if (held.has(key)) continue;
     const member = members.get(key);
-    const decision = decide(key, rules);
     if (member === undefined) {
       // Only names written by people (user lists, overrides) are worth reporting; a team member
       // missing from the member list is a mirror lag that the next sync resolves.
@@ -299,6 +298,7 @@ export function planReconciliation(input: PlannerInput): Plan {
       if (namedByPeople) notAdded.push({ login: written, userId: null, reason: reasons.notOrgMember() });
       continue;
     }
+    const decision = decide(key, rules);
     if (decision.wanted) addQueue.push({ login: member.login, userId: member.id, reason: decision.grant });
     else if (decision.reason.code === 'denied_by_team' || decision.reason.code === 'denied_by_user_list') {
       notAdded.push({ login: member.login, userId: member.id, reason: decision.reason });
