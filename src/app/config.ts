@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The process configuration. It is parsed once at boot from the environment; nothing else in the
+ * code base reads `process.env`.
+ */
+export interface Config {
+  /** GitHub App id; absent until the app is registered. */
+  appId: string | undefined;
+  /** GitHub App private key (PEM), from PRIVATE_KEY or the file at PRIVATE_KEY_PATH. */
+  privateKey: string | undefined;
+  /** Webhook secrets accepted, current first (WEBHOOK_SECRET, then WEBHOOK_SECRET_PREVIOUS). */
+  webhookSecrets: string[];
+  /** REST base URL of GitHub (github.com or a GitHub Enterprise Server). */
+  githubApiUrl: string;
+  /** GraphQL endpoint of the same GitHub. */
+  githubGraphqlUrl: string;
+  /** smee.io channel to forward webhooks from, in development. */
+  webhookProxyUrl: string | undefined;
+  port: number;
+  host: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** PostgreSQL connection string; undefined selects the embedded PGlite database. */
+  databaseUrl: string | undefined;
+  /** Size of the PostgreSQL connection pool used by the app (pg-boss has its own). */
+  databasePoolSize: number;
+  /** Schema that holds CEOS's tables; pg-boss uses `${databaseSchema}_jobs`. */
+  databaseSchema: string;
+  /** Directory of the embedded database. */
+  dataDir: string;
+  /** Whether this process runs workers (intake-only instances set it to false). */
+  workersEnabled: boolean;
+  /** Deliveries processed at once by this process. */
+  workerConcurrency: number;
+  /** Seconds a claimed delivery stays leased to a worker before another may take it over. */
+  deliveryLeaseSeconds: number;
+  /** Attempts before a delivery is dead-lettered. */
+  deliveryMaxAttempts: number;
+  /** Base of the exponential retry backoff, in seconds. */
+  deliveryRetryBaseSeconds: number;
+  /** Cron schedule of the missed-delivery recovery job. */
+  recoverySchedule: string;
+  /** Seconds SIGTERM waits for in-flight work before closing anyway. */
+  shutdownTimeoutSeconds: number;
+  /** Largest webhook body accepted, in bytes (GitHub caps payloads at 25 MB). */
+  webhookMaxBytes: number;
+}
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const EnvSchema = z.object({
+  APP_ID: optionalText.pipe(z.string().regex(/^\d+$/, 'must be the numeric GitHub App id').optional()),
+  PRIVATE_KEY: optionalText,
+  PRIVATE_KEY_PATH: optionalText,
+  WEBHOOK_SECRET: optionalText,
+  WEBHOOK_SECRET_PREVIOUS: optionalText,
+  GHE_HOST: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9.-]+(:\d+)?$/, 'must be a host name (and optional port), without a scheme')
+      .optional(),
+  ),
+  GHE_PROTOCOL: z.enum(['https', 'http']).default('https'),
+  WEBHOOK_PROXY_URL: optionalText.pipe(z.url().optional()),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'must be a lower-case SQL identifier')
+    .default('ceos'),
+  CEOS_DATA_DIR: z.string().default('./.data'),
+  CEOS_WORKERS: boolean.default(true),
+  CEOS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+  CEOS_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  CEOS_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  CEOS_DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(3600).default(5),
+  CEOS_RECOVERY_SCHEDULE: z.string().default('*/15 * * * *'),
+  CEOS_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(0).max(600).default(25),
+  CEOS_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+});
+
+/** Raised when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment into a Config, failing with a message that names each bad variable.
+ * `env` is passed in so tests can build configurations without touching the process.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.PRIVATE_KEY && e.PRIVATE_KEY_PATH) {
+    throw new ConfigError('Invalid configuration:\n  PRIVATE_KEY_PATH: set either PRIVATE_KEY or PRIVATE_KEY_PATH, not both');
+  }
+  let privateKey = e.PRIVATE_KEY?.replace(/\\n/g, '\n');
+  if (e.PRIVATE_KEY_PATH) {
+    try {
+      privateKey = readFileSync(path.resolve(e.PRIVATE_KEY_PATH), 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        `Invalid configuration:\n  PRIVATE_KEY_PATH: cannot read ${e.PRIVATE_KEY_PATH} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
+  if (privateKey && !privateKey.includes('PRIVATE KEY-----')) {
+    throw new ConfigError('Invalid configuration:\n  PRIVATE_KEY: is not a PEM private key (expected "-----BEGIN ... PRIVATE KEY-----")');
+  }
+  const githubApiUrl = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : 'https://api.github.com';
+  const githubGraphqlUrl = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/graphql` : 'https://api.github.com/graphql';
+  return {
+    appId: e.APP_ID,
+    privateKey,
+    webhookSecrets: [e.WEBHOOK_SECRET, e.WEBHOOK_SECRET_PREVIOUS].filter((s): s is string => Boolean(s)),
+    githubApiUrl,
+    githubGraphqlUrl,
+    webhookProxyUrl: e.WEBHOOK_PROXY_URL,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseSchema: e.DATABASE_SCHEMA,
+    dataDir: e.CEOS_DATA_DIR,
+    workersEnabled: e.CEOS_WORKERS,
+    workerConcurrency: e.CEOS_WORKER_CONCURRENCY,
+    deliveryLeaseSeconds: e.CEOS_DELIVERY_LEASE_SECONDS,
+    deliveryMaxAttempts: e.CEOS_DELIVERY_MAX_ATTEMPTS,
+    deliveryRetryBaseSeconds: e.CEOS_DELIVERY_RETRY_BASE_SECONDS,
+    recoverySchedule: e.CEOS_RECOVERY_SCHEDULE,
+    shutdownTimeoutSeconds: e.CEOS_SHUTDOWN_TIMEOUT_SECONDS,
+    webhookMaxBytes: e.CEOS_WEBHOOK_MAX_BYTES,
+  };
+}
+
+/** Whether the GitHub App is registered well enough to call GitHub and process deliveries. */
+export function hasAppCredentials(config: Config): boolean {
+  return Boolean(config.appId && config.privateKey);
+}
+
+/**
+ * Reads the environment of this process (with a `.env` file, if present, filling in what is
+ * unset) and parses it. This is the only place that touches `process.env`.
+ */
+export async function loadConfigFromProcess(): Promise<Config> {
+  const dotenv = await import('dotenv');
+  dotenv.config({ quiet: true });
+  return loadConfig(process.env);
+}

@@ -1,0 +1,51 @@
+import { type ApplicationFunction, Probot, ProbotOctokit } from 'probot';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Metrics } from './metrics.js';
+
+/** Options of the Probot instance beyond the configuration. */
+export interface ProbotOptions {
+  /** Turns off Octokit's throttling and retries (tests that assert exact request sequences). */
+  throttle?: boolean;
+}
+
+/**
+ * Creates the Probot instance that runs handlers for stored deliveries. It never receives HTTP
+ * itself: intake verifies and stores, and workers hand deliveries to `probot.receive`.
+ */
+export async function createProbot(
+  config: Config,
+  appFn: ApplicationFunction,
+  metrics: Metrics,
+  log: Logger,
+  options: ProbotOptions = {},
+): Promise<Probot> {
+  const Octokit = ProbotOctokit.plugin((octokit) => {
+    const record = (headers: Record<string, unknown> | undefined) => {
+      const remaining = Number(headers?.['x-ratelimit-remaining']);
+      const resource = headers?.['x-ratelimit-resource'];
+      if (Number.isFinite(remaining)) {
+        metrics.githubRateLimitRemaining.set({ resource: typeof resource === 'string' ? resource : 'core' }, remaining);
+      }
+    };
+    octokit.hook.after('request', (response) => record(response.headers as Record<string, unknown>));
+    octokit.hook.error('request', (error) => {
+      record((error as { response?: { headers?: Record<string, unknown> } }).response?.headers);
+      throw error;
+    });
+  }).defaults((instanceOptions: Record<string, unknown>) => ({
+    ...instanceOptions,
+    ...(options.throttle === false ? { throttle: { enabled: false }, retry: { enabled: false } } : {}),
+  }));
+  const probot = new Probot({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    // Probot verifies nothing here (intake did), but its webhooks module requires a secret.
+    secret: config.webhookSecrets[0] ?? 'unused',
+    baseUrl: config.githubApiUrl,
+    log: log.child({ component: 'probot' }) as never,
+    Octokit: Octokit as typeof ProbotOctokit,
+  });
+  await probot.load(appFn);
+  return probot;
+}

@@ -1,0 +1,19 @@
+import { PgBoss, fromPglite } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { DatabaseHandle } from '../db/connect.js';
+
+/**
+ * Creates pg-boss on the same database as the app, in a schema of its own. On the embedded
+ * database it shares the PGlite instance (one connection); on PostgreSQL it opens its own small
+ * pool and listens for NOTIFY so jobs start at once on any instance.
+ */
+export function createQueue(database: DatabaseHandle, log: Logger): PgBoss {
+  const schema = `${database.schema}_jobs`;
+  const boss = database.pglite
+    ? new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema })
+    : new PgBoss({ connectionString: database.connectionString!, schema, max: 4, useListenNotify: true });
+  // Registered before start(): pg-boss reports background failures as events, never throws them.
+  boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
+  boss.on('warning', (warning) => log.warn({ warning }, 'job queue warning'));
+  return boss;
+}

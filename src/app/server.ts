@@ -1,0 +1,52 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { DeliveryInbox } from '../intake/delivery-inbox.js';
+import { webhookRoute } from '../intake/webhook-route.js';
+import { operationsRoutes, type ReadinessCheck } from '../routes/operations.js';
+import type { Metrics } from './metrics.js';
+
+/** What the HTTP server serves. */
+export interface ServerDeps {
+  log: Logger;
+  metrics: Metrics;
+  inbox: DeliveryInbox;
+  webhookSecrets: readonly string[];
+  webhookMaxBytes: number;
+  readiness: ReadinessCheck[];
+  /** Extra route plugins (the management API, the dashboard). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+/** Builds the Fastify app; listening is the caller's concern, so tests can inject requests. */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
+    // Per-request logs would cost intake throughput; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.webhookMaxBytes,
+    return503OnClosing: true,
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    // A 5xx says nothing internal; the log has the details.
+    return reply.code(status).send({
+      error: { code: status === 500 ? 'internal' : 'bad_request', message: status === 500 ? 'Internal error.' : error.message },
+    });
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: 'No such route.' } }),
+  );
+  await app.register(async (scope) =>
+    webhookRoute(scope, {
+      secrets: deps.webhookSecrets,
+      inbox: deps.inbox,
+      metrics: deps.metrics,
+      log: deps.log,
+      maxBytes: deps.webhookMaxBytes,
+    }),
+  );
+  await app.register(async (scope) => operationsRoutes(scope, { metrics: deps.metrics, readiness: deps.readiness }));
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  return app;
+}

@@ -1,0 +1,138 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Config, ConfigError, loadConfigFromProcess } from '../app/config.js';
+import { startCeos } from '../app/ceos.js';
+import { createLogger } from '../app/logger.js';
+import { type DatabaseHandle, DatabaseInUseError, connectDatabase } from '../db/connect.js';
+import { getDelivery, listDeliveries, replayDelivery } from '../db/deliveries.js';
+import { migrateToLatest } from '../db/migrate.js';
+import type { DeliveryStatus } from '../db/schema.js';
+import { formatTable } from './format-table.js';
+
+const STATUSES: DeliveryStatus[] = ['received', 'processing', 'processed', 'failed', 'dead'];
+
+function out(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** Thrown for a failure the user can act on: printed without a stack trace. */
+class UserError extends Error {}
+
+async function config(): Promise<Config> {
+  return loadConfigFromProcess();
+}
+
+async function withDatabase<T>(fn: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+  const cfg = await config();
+  const database = await connectDatabase({
+    databaseUrl: cfg.databaseUrl,
+    dataDir: cfg.dataDir,
+    schema: cfg.databaseSchema,
+    poolSize: 2,
+  });
+  try {
+    await migrateToLatest(database.db, database.schema);
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('must be a whole number from 1 to 10000');
+  return n;
+}
+
+const program = new Command()
+  .name('ceos')
+  .description('CEOS, the Copilot Enterprise Orchestration System')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('start the app: webhook intake, workers, API')
+  .action(async () => {
+    const cfg = await config();
+    const log = createLogger(cfg.logLevel);
+    const ceos = await startCeos(cfg, { log });
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      ceos.close().then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async () => {
+    await withDatabase(async (database) => {
+      out(`database ${database.kind}, schema ${database.schema}: migrations are current`);
+    });
+  });
+
+const deliveries = program.command('deliveries').description('inspect and replay stored webhook deliveries');
+
+deliveries
+  .command('list')
+  .description('list deliveries, newest first')
+  .addOption(new Option('--status <status>', 'only deliveries in this status').choices(STATUSES))
+  .option('--event <event>', 'only deliveries of this event')
+  .option('--limit <n>', 'how many', positiveInt, 50)
+  .option('--json', 'print JSON')
+  .action(async (opts: { status?: DeliveryStatus; event?: string; limit: number; json?: boolean }) => {
+    await withDatabase(async ({ db }) => {
+      const rows = await listDeliveries(db, opts);
+      if (opts.json) return out(JSON.stringify(rows, null, 2));
+      if (rows.length === 0) return out('no deliveries');
+      out(
+        formatTable(
+          ['id', 'event', 'action', 'org', 'status', 'attempts', 'received'],
+          rows.map((r) => [r.id, r.event, r.action ?? '', r.org ?? '', r.status, String(r.attempts), new Date(r.received_at).toISOString()]),
+        ),
+      );
+    });
+  });
+
+deliveries
+  .command('show <guid>')
+  .description('show one delivery with its payload')
+  .action(async (guid: string) => {
+    await withDatabase(async ({ db }) => {
+      const row = await getDelivery(db, guid);
+      if (!row) throw new UserError(`no delivery ${guid}`);
+      out(JSON.stringify({ ...row, payload: JSON.parse(row.payload) as unknown }, null, 2));
+    });
+  });
+
+deliveries
+  .command('replay <guid>')
+  .description('process a stored delivery again (running instances pick it up at once)')
+  .action(async (guid: string) => {
+    await withDatabase(async ({ db }) => {
+      if (!(await replayDelivery(db, guid))) throw new UserError(`no delivery ${guid}`);
+      out(`delivery ${guid} queued for processing`);
+    });
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof UserError || error instanceof DatabaseInUseError) {
+    process.stderr.write(`ceos: ${error.message}\n`);
+  } else {
+    process.stderr.write(`ceos: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exitCode = 1;
+});

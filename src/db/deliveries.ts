@@ -1,0 +1,224 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database, Delivery, DeliveryStatus } from './schema.js';
+
+/** NOTIFY channel that wakes workers when deliveries become due. */
+export const DELIVERIES_CHANNEL = 'ceos_deliveries';
+
+/** What intake stores for one delivery. */
+export interface NewDelivery {
+  id: string;
+  event: string;
+  action: string | null;
+  installationId: number | null;
+  org: string | null;
+  repository: string | null;
+  sender: string | null;
+  payload: string;
+}
+
+/**
+ * Inserts a group of deliveries in one statement and returns the ids that were new (the others
+ * were already stored). The same statement notifies listening workers, so the group commit, the
+ * durable record of the work and the wake-up are one round trip.
+ */
+export async function insertDeliveries(db: Kysely<Database>, rows: readonly NewDelivery[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const ids: string[] = [];
+  const events: string[] = [];
+  const actions: (string | null)[] = [];
+  const installations: (number | null)[] = [];
+  const orgs: (string | null)[] = [];
+  const repositories: (string | null)[] = [];
+  const senders: (string | null)[] = [];
+  const payloads: string[] = [];
+  for (const row of rows) {
+    ids.push(row.id);
+    events.push(row.event);
+    actions.push(row.action);
+    installations.push(row.installationId);
+    orgs.push(row.org);
+    repositories.push(row.repository);
+    senders.push(row.sender);
+    payloads.push(row.payload);
+  }
+  const result = await sql<{ id: string }>`
+    with inserted as (
+      insert into deliveries (id, event, action, installation_id, org, repository, sender, payload)
+      select * from unnest(
+        ${ids}::text[], ${events}::text[], ${actions}::text[], ${installations}::bigint[],
+        ${orgs}::text[], ${repositories}::text[], ${senders}::text[], ${payloads}::text[])
+      on conflict (id) do nothing
+      returning id
+    )
+    select id, (select pg_notify(${DELIVERIES_CHANNEL}, '')) as notified from inserted`.execute(db);
+  return new Set(result.rows.map((r) => r.id));
+}
+
+/** A delivery claimed by a worker. */
+export interface ClaimedDelivery {
+  id: string;
+  event: string;
+  payload: string;
+  attempts: number;
+  receivedAt: Date;
+}
+
+/**
+ * Claims up to `limit` due deliveries for `workerId`: new ones, failed ones whose backoff has
+ * passed, and ones whose previous worker's lease ran out (it crashed or hung). The lease is the
+ * row's next due time, so a crash needs no clean-up: the row simply becomes due again.
+ */
+export async function claimDueDeliveries(
+  db: Kysely<Database>,
+  options: { limit: number; leaseSeconds: number; workerId: string; maxAttempts: number },
+): Promise<ClaimedDelivery[]> {
+  const result = await sql<{ id: string; event: string; payload: string; attempts: number; received_at: Date }>`
+    update deliveries d
+       set status = 'processing',
+           attempts = d.attempts + 1,
+           claimed_by = ${options.workerId},
+           next_attempt_at = now() + make_interval(secs => ${options.leaseSeconds})
+     where d.id in (
+       select id from deliveries
+        where status in ('received', 'processing', 'failed')
+          and next_attempt_at <= now()
+          and attempts < ${options.maxAttempts}
+        order by next_attempt_at
+        limit ${options.limit}
+        for update skip locked)
+    returning d.id, d.event, d.payload, d.attempts, d.received_at`.execute(db);
+  return result.rows.map((r) => ({
+    id: r.id,
+    event: r.event,
+    payload: r.payload,
+    attempts: Number(r.attempts),
+    receivedAt: new Date(r.received_at),
+  }));
+}
+
+/**
+ * Dead-letters deliveries whose last lease ran out with no attempts left: a delivery that keeps
+ * killing its worker must not be retried forever.
+ */
+export async function deadLetterAbandoned(db: Kysely<Database>, maxAttempts: number): Promise<string[]> {
+  const result = await sql<{ id: string }>`
+    update deliveries
+       set status = 'dead',
+           last_error = coalesce(last_error || '; ', '') || 'worker lease expired on the last attempt'
+     where status = 'processing' and next_attempt_at <= now() and attempts >= ${maxAttempts}
+    returning id`.execute(db);
+  return result.rows.map((r) => r.id);
+}
+
+/** Marks deliveries processed, unless another worker has since taken them over. */
+export async function markProcessed(
+  db: Kysely<Database>,
+  done: readonly { id: string; workerId: string }[],
+): Promise<void> {
+  if (done.length === 0) return;
+  await sql`
+    update deliveries d
+       set status = 'processed', processed_at = now(), last_error = null, claimed_by = null
+      from unnest(${done.map((d) => d.id)}::text[], ${done.map((d) => d.workerId)}::text[]) as t(id, worker)
+     where d.id = t.id and d.status = 'processing' and d.claimed_by = t.worker`.execute(db);
+}
+
+/**
+ * Records a failed attempt: the delivery becomes due again after `retryInSeconds`, or is
+ * dead-lettered when it has no attempts left. Returns the status it ended in.
+ */
+export async function markFailed(
+  db: Kysely<Database>,
+  failure: { id: string; workerId: string; error: string; retryInSeconds: number; maxAttempts: number },
+): Promise<DeliveryStatus | undefined> {
+  const result = await sql<{ status: DeliveryStatus }>`
+    update deliveries
+       set status = case when attempts >= ${failure.maxAttempts} then 'dead' else 'failed' end,
+           last_error = ${failure.error.slice(0, 4000)},
+           claimed_by = null,
+           next_attempt_at = now() + make_interval(secs => ${failure.retryInSeconds})
+     where id = ${failure.id} and status = 'processing' and claimed_by = ${failure.workerId}
+    returning status`.execute(db);
+  return result.rows[0]?.status;
+}
+
+/**
+ * Puts a stored delivery back in line to be processed again, with a fresh set of attempts.
+ * Returns false when no delivery has that id.
+ */
+export async function replayDelivery(db: Kysely<Database>, id: string): Promise<boolean> {
+  const result = await sql<{ id: string }>`
+    update deliveries
+       set status = 'received', attempts = 0, last_error = null, claimed_by = null,
+           processed_at = null, next_attempt_at = now()
+     where id = ${id}
+    returning id, (select pg_notify(${DELIVERIES_CHANNEL}, '')) as notified`.execute(db);
+  return result.rows.length > 0;
+}
+
+/** Summary of a delivery, for listings. */
+export type DeliverySummary = Omit<Delivery, 'payload'>;
+
+/** Lists deliveries, newest first. */
+export async function listDeliveries(
+  db: Kysely<Database>,
+  filter: { status?: DeliveryStatus; event?: string; limit: number },
+): Promise<DeliverySummary[]> {
+  let query = db
+    .selectFrom('deliveries')
+    .select([
+      'id',
+      'event',
+      'action',
+      'installation_id',
+      'org',
+      'repository',
+      'sender',
+      'received_at',
+      'status',
+      'attempts',
+      'last_error',
+      'next_attempt_at',
+      'claimed_by',
+      'processed_at',
+    ])
+    .orderBy('received_at', 'desc')
+    .orderBy('id')
+    .limit(filter.limit);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.event) query = query.where('event', '=', filter.event);
+  return query.execute();
+}
+
+/** One delivery, with its payload; undefined when absent. */
+export async function getDelivery(db: Kysely<Database>, id: string): Promise<Delivery | undefined> {
+  return db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Which of these GUIDs are stored. */
+export async function storedDeliveryIds(db: Kysely<Database>, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('deliveries').select('id').where('id', 'in', ids).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Deliveries waiting or in progress, by status, and dead letters: the queue-depth metric. */
+export async function countQueuedDeliveries(
+  db: Kysely<Database>,
+): Promise<Record<Exclude<DeliveryStatus, 'processed'>, number>> {
+  // Two queries, each answered from its partial index: processed rows are never scanned.
+  const pending = await db
+    .selectFrom('deliveries')
+    .select(['status', sql<string>`count(*)`.as('count')])
+    .where('status', 'in', ['received', 'processing', 'failed'])
+    .groupBy('status')
+    .execute();
+  const dead = await db
+    .selectFrom('deliveries')
+    .select(sql<string>`count(*)`.as('count'))
+    .where('status', '=', 'dead')
+    .executeTakeFirstOrThrow();
+  const counts = { received: 0, processing: 0, failed: 0, dead: Number(dead.count) };
+  for (const row of pending) counts[row.status as 'received' | 'processing' | 'failed'] = Number(row.count);
+  return counts;
+}

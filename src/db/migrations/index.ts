@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as deliveries from './2026-11-29T1000-deliveries.js';
+
+/**
+ * Every migration, by name. Listed statically so the compiled app and the tests see the same set
+ * without reading the file system; names sort in the order they apply.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-29T1000-deliveries': deliveries,
+};

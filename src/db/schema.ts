@@ -1,0 +1,42 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/** Delivery status in the inbox. */
+export type DeliveryStatus = 'received' | 'processing' | 'processed' | 'failed' | 'dead';
+
+/** A webhook delivery as stored in the inbox. */
+export interface DeliveriesTable {
+  /** The X-GitHub-Delivery GUID. */
+  id: string;
+  event: string;
+  action: string | null;
+  installation_id: ColumnType<string | null, number | string | null, never>;
+  /** Organization (or user account) login the event belongs to. */
+  org: string | null;
+  /** Repository full name, for repository events. */
+  repository: string | null;
+  sender: string | null;
+  /** The raw request body, exactly as signed. */
+  payload: string;
+  received_at: ColumnType<Date, Date | string | undefined, never>;
+  status: Generated<DeliveryStatus>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  claimed_by: string | null;
+  processed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+/** How far a scheduled scan got, by scan name. */
+export interface RecoveryStateTable {
+  name: string;
+  checkpoint: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** The CEOS database. */
+export interface Database {
+  deliveries: DeliveriesTable;
+  recovery_state: RecoveryStateTable;
+}
+
+export type Delivery = Selectable<DeliveriesTable>;

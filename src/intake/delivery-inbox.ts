@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely';
+import { type NewDelivery, insertDeliveries } from '../db/deliveries.js';
+import type { Database } from '../db/schema.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+
+/** Outcome of recording one delivery. */
+export type RecordOutcome = 'stored' | 'duplicate';
+
+/** Records deliveries durably, grouping concurrent ones into shared commits. */
+export interface DeliveryInbox {
+  record(delivery: NewDelivery): Promise<RecordOutcome>;
+  /** Resolves when every submitted delivery has been committed or failed. */
+  idle(): Promise<void>;
+}
+
+export const defaultGroupCommitOptions: GroupCommitOptions = {
+  maxBatch: 500,
+  maxBatchBytes: 8 * 1024 * 1024,
+  maxInFlight: 2,
+};
+
+/**
+ * The inbox writer. `onStored` is told once a group with new deliveries is committed, so workers in
+ * this process start at once instead of waiting for the database's notification.
+ */
+export function createDeliveryInbox(
+  db: Kysely<Database>,
+  onStored: () => void,
+  options: GroupCommitOptions = defaultGroupCommitOptions,
+): DeliveryInbox {
+  const group = new GroupCommit<NewDelivery, RecordOutcome>(
+    async (items) => {
+      // A GUID twice in one group (GitHub retrying a slow answer) is stored once; the later
+      // copies are duplicates, like any copy that arrives after the commit.
+      const first = new Map<string, NewDelivery>();
+      for (const item of items) if (!first.has(item.id)) first.set(item.id, item);
+      const inserted = await insertDeliveries(db, [...first.values()]);
+      if (inserted.size > 0) onStored();
+      const claimed = new Set<string>();
+      return items.map((item) => {
+        if (!inserted.has(item.id) || claimed.has(item.id)) return 'duplicate';
+        claimed.add(item.id);
+        return 'stored';
+      });
+    },
+    options,
+    (item) => item.payload.length,
+  );
+  return {
+    record: (delivery) => group.submit(delivery),
+    idle: () => group.idle(),
+  };
+}
