@@ -133,7 +133,8 @@ describe('parseCommands: usage errors', () => {
     ['/copilot grant @alice --reason "unfinished', /quote before `unfinished` is not closed/],
     ['/copilot grant @alice --for 1d --for 2d', /`--for` is given twice/],
     ['/copilot grant @alice --until friday', /`--until` is not an option of `\/copilot grant`/],
-    ['/copilot grant @alice --reason joins the pilot', /`the` follows the reason: put a reason of several words in quotes/],
+    ['/copilot grant @alice --reason joins the pilot', /`the` follows the reason: put a reason of several words in quotes, for example `--reason "joins the pilot"`/],
+    ['/copilot grant --reason joins the pilot @alice', /for example `--reason "joins the pilot"`/],
   ])('%s', (body, message) => {
     expect(usageError(body)).toMatch(message);
   });

@@ -1,57 +1,59 @@
 import { describe, expect, it } from 'vitest';
 import {
   decideCommandPermission,
+  type CommandPermission,
   type CommandPermissionInput,
 } from '../../src/domain/commands/decide-command-permission.js';
 import { isCommandRepository } from '../../src/domain/commands/is-command-repository.js';
+import { expandTeamMembers, indexTeams } from '../../src/domain/planner/team-members.js';
 
 // platform ─┬─ platform-sre
 //           └─ platform-tools ── platform-tools-ci
-const parents: Record<string, string | null> = {
-  platform: null,
-  'platform-sre': 'platform',
-  'platform-tools': 'platform',
-  'platform-tools-ci': 'platform-tools',
-  marketing: null,
-};
+// marketing
+const teams = indexTeams({
+  teams: [
+    { slug: 'platform', id: 1, parentSlug: null },
+    { slug: 'platform-sre', id: 2, parentSlug: 'platform' },
+    { slug: 'platform-tools', id: 3, parentSlug: 'platform' },
+    { slug: 'platform-tools-ci', id: 4, parentSlug: 'platform-tools' },
+    { slug: 'marketing', id: 5, parentSlug: null },
+  ],
+  teamMemberships: {
+    platform: ['Paula'],
+    'platform-sre': ['sam'],
+    'platform-tools-ci': ['Cid'],
+    marketing: ['mark'],
+  },
+});
 
-function expandTeams(slugs: readonly string[]): Set<string> {
-  const wanted = new Set(slugs.map((s) => s.toLowerCase()));
-  const result = new Set<string>();
-  for (const slug of Object.keys(parents)) {
-    for (let at: string | null | undefined = slug; at != null; at = parents[at]) {
-      if (wanted.has(at)) result.add(slug);
-    }
-  }
-  return result;
-}
-
-function input(overrides: Partial<CommandPermissionInput>): CommandPermissionInput {
-  return {
-    commenter: { login: 'someone', type: 'User' },
-    orgRole: 'member',
-    commenterTeams: [],
-    policyCommandTeams: ['platform'],
-    expandTeams,
-    ...overrides,
-  };
+function decide(
+  login: string,
+  orgRole: CommandPermissionInput['orgRole'],
+  commandTeams: readonly string[] = ['platform'],
+  type = 'User',
+): CommandPermission {
+  return decideCommandPermission({
+    commenter: { login, type },
+    orgRole,
+    commandTeamMembers: expandTeamMembers(teams, commandTeams),
+  });
 }
 
 describe('decideCommandPermission', () => {
-  it.each<[string, Partial<CommandPermissionInput>, ReturnType<typeof decideCommandPermission>]>([
-    ['an org owner', { orgRole: 'admin' }, { decision: 'allow', via: 'org-owner', team: null }],
-    ['an org owner in no team and no command teams', { orgRole: 'admin', policyCommandTeams: [] }, { decision: 'allow', via: 'org-owner', team: null }],
-    ['a member of a command team', { commenterTeams: ['platform'] }, { decision: 'allow', via: 'command-team', team: 'platform' }],
-    ['a member of a child team', { commenterTeams: ['platform-sre'] }, { decision: 'allow', via: 'command-team', team: 'platform' }],
-    ['a member of a grandchild team', { commenterTeams: ['Platform-Tools-CI'] }, { decision: 'allow', via: 'command-team', team: 'platform' }],
-    ['a member of another team', { commenterTeams: ['marketing'] }, { decision: 'refuse', reason: 'not-allowed' }],
-    ['a member of the parent of a command team', { commenterTeams: ['platform'], policyCommandTeams: ['platform-sre'] }, { decision: 'refuse', reason: 'not-allowed' }],
-    ['a member in no team', {}, { decision: 'refuse', reason: 'not-allowed' }],
-    ['an outside collaborator', { orgRole: null, commenterTeams: ['platform'] }, { decision: 'refuse', reason: 'not-allowed' }],
-    ['a bot by type', { commenter: { login: 'ci-app', type: 'Bot' }, orgRole: 'admin' }, { decision: 'ignore', reason: 'bot' }],
-    ['a bot by login', { commenter: { login: 'renovate[bot]', type: 'User' }, commenterTeams: ['platform'] }, { decision: 'ignore', reason: 'bot' }],
-  ])('%s', (_name, overrides, expected) => {
-    expect(decideCommandPermission(input(overrides))).toEqual(expected);
+  it.each<[string, CommandPermission, () => CommandPermission]>([
+    ['an org owner', { decision: 'allow', via: 'org-owner', team: null }, () => decide('owner', 'admin')],
+    ['an org owner when no command teams are set', { decision: 'allow', via: 'org-owner', team: null }, () => decide('owner', 'admin', [])],
+    ['a member of a command team', { decision: 'allow', via: 'command-team', team: 'platform' }, () => decide('paula', 'member')],
+    ['a member of a child team', { decision: 'allow', via: 'command-team', team: 'platform' }, () => decide('Sam', 'member')],
+    ['a member of a grandchild team', { decision: 'allow', via: 'command-team', team: 'platform' }, () => decide('cid', 'member')],
+    ['a member of another team', { decision: 'refuse', reason: 'not-allowed' }, () => decide('mark', 'member')],
+    ['a member of the parent of a command team', { decision: 'refuse', reason: 'not-allowed' }, () => decide('paula', 'member', ['platform-sre'])],
+    ['a member in no team', { decision: 'refuse', reason: 'not-allowed' }, () => decide('nobody', 'member')],
+    ['someone outside the organization', { decision: 'refuse', reason: 'not-allowed' }, () => decide('sam', null)],
+    ['a bot by account type, even an owner', { decision: 'ignore', reason: 'bot' }, () => decide('ci-app', 'admin', ['platform'], 'Bot')],
+    ['a bot by login', { decision: 'ignore', reason: 'bot' }, () => decide('renovate[bot]', 'member')],
+  ])('%s', (_name, expected, actual) => {
+    expect(actual()).toEqual(expected);
   });
 });
 

@@ -12,12 +12,11 @@ export interface CommandPermissionInput {
   commenter: CommandCommenter;
   /** The commenter's organization role: owners are `admin`; `null` when not a member. */
   orgRole: 'admin' | 'member' | null;
-  /** Slugs of the teams the commenter belongs to directly. */
-  commenterTeams: readonly string[];
-  /** The policy's `commands.teams`, whose members (child teams included) may use commands. */
-  policyCommandTeams: readonly string[];
-  /** Returns the given team slugs together with all their descendant teams. */
-  expandTeams: (slugs: readonly string[]) => Iterable<string>;
+  /**
+   * Members of the policy's `commands.teams`, child teams at any depth included: lower-cased
+   * login to the policy team that includes them, as `expandTeamMembers` returns it.
+   */
+  commandTeamMembers: ReadonlyMap<string, string>;
 }
 
 /** Whether a commenter's `/copilot` commands are carried out. */
@@ -31,7 +30,7 @@ export type CommandPermission =
     }
   /** Bots get no reply at all, so two apps can never answer each other forever. */
   | { decision: 'ignore'; reason: 'bot' }
-  /** A person without permission gets a polite refusal. */
+  /** A person without permission gets a polite refusal (`renderRefusal`). */
   | { decision: 'refuse'; reason: 'not-allowed' };
 
 /** Decides whether a commenter may use `/copilot` commands. */
@@ -41,13 +40,10 @@ export function decideCommandPermission(input: CommandPermissionInput): CommandP
     return { decision: 'ignore', reason: 'bot' };
   }
   if (input.orgRole === 'admin') return { decision: 'allow', via: 'org-owner', team: null };
+  // Team membership is only meaningful for members; an outside collaborator never qualifies.
   if (input.orgRole === null) return { decision: 'refuse', reason: 'not-allowed' };
-
-  const own = new Set(input.commenterTeams.map((slug) => slug.toLowerCase()));
-  for (const policyTeam of input.policyCommandTeams) {
-    for (const slug of input.expandTeams([policyTeam])) {
-      if (own.has(slug.toLowerCase())) return { decision: 'allow', via: 'command-team', team: policyTeam };
-    }
-  }
-  return { decision: 'refuse', reason: 'not-allowed' };
+  const team = input.commandTeamMembers.get(commenter.login.toLowerCase());
+  return team === undefined
+    ? { decision: 'refuse', reason: 'not-allowed' }
+    : { decision: 'allow', via: 'command-team', team };
 }

@@ -1,13 +1,13 @@
-/** Repositories whose issues and pull requests take `/copilot` commands when the policy names none. */
-export const DEFAULT_COMMAND_REPOSITORIES: readonly string[] = ['.github'];
+import { POLICY_DEFAULTS } from '../policy/policy-schema.js';
 
 /**
- * Whether comments in this repository are read for `/copilot` commands. Names are compared
- * case-insensitively; an `owner/name` on either side is compared by its name.
+ * Whether comments in this repository are read for `/copilot` commands: those named in the
+ * policy's `commands.repositories` (the `.github` repository when it names none). Names are
+ * compared case-insensitively; an `owner/name` on either side is compared by its name.
  */
 export function isCommandRepository(
   repoName: string,
-  repositories: readonly string[] = DEFAULT_COMMAND_REPOSITORIES,
+  repositories: readonly string[] = POLICY_DEFAULTS.commandRepositories,
 ): boolean {
   const name = repositoryName(repoName);
   return repositories.some((allowed) => repositoryName(allowed) === name);

@@ -165,9 +165,14 @@ function parseOverride(verb: 'grant' | 'revoke', args: readonly CommandToken[]):
     }
 
     if (bareReasonJustRead && !token.value.startsWith('@')) {
+      const words = [reason ?? ''];
+      for (const next of args.slice(i)) {
+        if (next.value.startsWith('@') || readOptionName(next) !== null) break;
+        words.push(next.value);
+      }
       return {
         ok: false,
-        message: `${quoteInput(token.value)} follows the reason: put a reason of several words in quotes, for example ${quoteInput(`--reason "${reason ?? ''} ${token.value}"`)}.`,
+        message: `${quoteInput(token.value)} follows the reason: put a reason of several words in quotes, for example ${quoteInput(`--reason "${words.join(' ')}"`)}.`,
       };
     }
     bareReasonJustRead = false;
