@@ -1,0 +1,10 @@
+export { startFakeGitHub } from './start-fake-github.js';
+export type { FakeGitHub, FakeGitHubOptions } from './start-fake-github.js';
+export { SECONDARY_RATE_LIMIT } from './fault-injection.js';
+export type { FaultRule, RequestMatcher } from './fault-injection.js';
+export type { CopilotBillingSettings, FakeOrg, MemberInit, OrgInit, OrgSnapshot, SeatInit, TeamInit } from './fake-state.js';
+export type { DeliveryInit, FakeDelivery } from './app-state.js';
+export type { FakeRepo, PullFileInit } from './repo-state.js';
+export type { RecordedRequest, Violation, ViolationKind } from './request-log.js';
+export { buildSyntheticOrg } from './synthetic-org.js';
+export type { SyntheticOrgOptions } from './synthetic-org.js';
