@@ -3,6 +3,7 @@ import type { FakeInstallation } from './app-state.js';
 import { FakeOrg, UserDirectory } from './fake-state.js';
 import type { OrgInit } from './fake-state.js';
 import { FakeRepo } from './repo-state.js';
+import { UsageReports } from './usage-reports.js';
 
 /** Everything the fake GitHub holds in memory. */
 export class GitHubState {
@@ -14,6 +15,8 @@ export class GitHubState {
   readonly repos = new Map<string, FakeRepo>();
   /** The app, its installations, tokens and deliveries. */
   readonly app: AppState;
+  /** Copilot usage metrics reports and their download files. */
+  readonly usageReports = new UsageReports();
   private nextObjectId = 7_000_000;
 
   constructor(

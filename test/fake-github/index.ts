@@ -8,3 +8,4 @@ export type { FakeRepo, PullFileInit } from './repo-state.js';
 export type { RecordedRequest, Violation, ViolationKind } from './request-log.js';
 export { buildSyntheticOrg } from './synthetic-org.js';
 export type { SyntheticOrgOptions } from './synthetic-org.js';
+export type { UsageReportInit, UsageReportKind } from './usage-reports.js';

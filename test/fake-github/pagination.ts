@@ -40,3 +40,8 @@ function parsePositive(value: string | null): number | undefined {
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
+
+/** Response headers for a page: the `Link` header when there is more than one page. */
+export function linkHeaders(page: PageSlice): Record<string, string> {
+  return page.link === undefined ? {} : { link: page.link };
+}

@@ -4,6 +4,8 @@ export interface JsonSchema {
   $ref?: string;
   /** Primitive type; OpenAPI 3.0 uses a single name, 3.1 may list several. */
   type?: string | string[];
+  /** Value format, e.g. `date`; checked only for query parameters. */
+  format?: string;
   /** OpenAPI 3.0 way of allowing `null`. */
   nullable?: boolean;
   /** Declared object fields. */

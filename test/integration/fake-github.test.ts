@@ -393,3 +393,68 @@ describe('fake GitHub: fault injection', () => {
     fake = await startFakeGitHub();
   });
 });
+
+describe('fake GitHub REST: more org, team and Copilot endpoints', () => {
+  it('lists members, teams and team members (child teams included) with paging', async () => {
+    const client = octokit();
+    const admins = await client.paginate('GET /orgs/{org}/members', { org: 'acme', role: 'admin', per_page: 100 });
+    expect(admins.map((m) => m.login)).toEqual(['Alice']);
+    const everyone = await client.paginate('GET /orgs/{org}/members', { org: 'acme', per_page: 100 });
+    expect(everyone).toHaveLength(261);
+    const teams = await client.paginate('GET /orgs/{org}/teams', { org: 'acme' });
+    expect(teams.map((t) => [t.slug, t.parent?.slug ?? null])).toEqual([
+      ['eng', null],
+      ['platform', 'eng'],
+    ]);
+    const engMembers = await client.paginate('GET /orgs/{org}/teams/{team_slug}/members', { org: 'acme', team_slug: 'eng' });
+    expect(engMembers.map((m) => m.login)).toEqual(['dev0', 'dev1', 'dev2']);
+    const children = await client.request('GET /orgs/{org}/teams/{team_slug}/teams', { org: 'acme', team_slug: 'eng' });
+    expect(children.data.map((t) => t.slug)).toEqual(['platform']);
+    const platform = await client.request('GET /orgs/{org}/teams/{team_slug}', { org: 'acme', team_slug: 'platform' });
+    expect(platform.data).toMatchObject({ slug: 'platform', parent: { slug: 'eng' } });
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('assigns and cancels seats through teams, and reads one seat', async () => {
+    const client = octokit();
+    fake.org('acme').removeSeat('dev1');
+    fake.org('acme').removeSeat('dev2');
+    const added = await client.request('POST /orgs/{org}/copilot/billing/selected_teams', { org: 'acme', selected_teams: ['platform'] });
+    expect(added.data).toEqual({ seats_created: 2 });
+    const seat = await client.request('GET /orgs/{org}/members/{username}/copilot', { org: 'acme', username: 'dev2' });
+    expect(seat.data).toMatchObject({ assignee: { login: 'dev2' }, assigning_team: { slug: 'platform', parent: { slug: 'eng' } } });
+    const cancelled = await client.request('DELETE /orgs/{org}/copilot/billing/selected_teams', { org: 'acme', selected_teams: ['platform'] });
+    expect(cancelled.data).toEqual({ seats_cancelled: 2 });
+    await expect(client.request('GET /orgs/{org}/members/{username}/copilot', { org: 'acme', username: 'dev259' })).rejects.toMatchObject({
+      status: 404,
+    });
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('finds the installation of an org with the app JWT', async () => {
+    const app = new ProbotOctokit({ auth: { token: 'header.payload.signature' }, baseUrl: fake.apiUrl, log: silent, retry: { enabled: false }, throttle: { enabled: false } });
+    const installation = await app.request('GET /orgs/{org}/installation', { org: 'ACME' });
+    expect(installation.data.id).toBe(11);
+    const all = await app.paginate('GET /app/installations');
+    expect(all.map((i) => i.id)).toEqual([11]);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('serves Copilot usage reports as download links, 204 for a day without one', async () => {
+    fake.setUsageReport({ org: 'acme', report: 'users-1-day', day: '2025-06-13', records: [{ user_login: 'dev1' }, { user_login: 'dev2' }] });
+    fake.setUsageReport({ org: 'acme', report: 'users-1-day', day: '2025-06-14', records: null });
+    const client = octokit();
+    const report = await client.request('GET /orgs/{org}/copilot/metrics/reports/users-1-day', { org: 'acme', day: '2025-06-13' });
+    expect(report.data.report_day).toBe('2025-06-13');
+    const [link] = report.data.download_links;
+    const lines = (await (await fetch(link!)).text()).trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toEqual([{ user_login: 'dev1' }, { user_login: 'dev2' }]);
+    const noLinks = await client.request('GET /orgs/{org}/copilot/metrics/reports/users-1-day', { org: 'acme', day: '2025-06-14' });
+    expect(noLinks.data.download_links).toEqual([]);
+    const notYet = await client.request('GET /orgs/{org}/copilot/metrics/reports/users-1-day', { org: 'acme', day: '2025-06-15' });
+    expect(notYet.status).toBe(204);
+    const badDay = await call('GET', '/orgs/acme/copilot/metrics/reports/users-1-day?day=yesterday');
+    expect(badDay.status).toBe(422);
+    expect(fake.violations.map((v) => v.kind)).toEqual(['invalid-query-parameter']);
+  });
+});

@@ -1,6 +1,7 @@
 import type { FakeInstallation } from '../app-state.js';
 import type { FakeDelivery } from '../app-state.js';
 import { errorResult, notFound } from '../github-errors.js';
+import { linkHeaders, pageSlice } from '../pagination.js';
 import { simpleUser } from '../rest-shapes.js';
 import type { RouteContext, RouteTable } from '../route-types.js';
 
@@ -32,6 +33,22 @@ export const appRoutes: RouteTable = {
   'apps/get-installation': (context) => {
     const installation = context.state.app.installations.get(Number(context.params.installation_id));
     return installation === undefined ? notFound() : { status: 200, body: installationShape(installation, context) };
+  },
+
+  'apps/get-org-installation': (context) => {
+    const login = (context.params.org ?? '').toLowerCase();
+    const installation = [...context.state.app.installations.values()].find((i) => i.account.login.toLowerCase() === login);
+    return installation === undefined ? notFound() : { status: 200, body: installationShape(installation, context) };
+  },
+
+  'apps/list-installations': (context) => {
+    const installations = [...context.state.app.installations.values()].sort((a, b) => a.id - b.id);
+    const page = pageSlice(installations.length, context.query, `${context.apiUrl}${context.path}`, 30);
+    return {
+      status: 200,
+      headers: linkHeaders(page),
+      body: installations.slice(page.start, page.end).map((installation) => installationShape(installation, context)),
+    };
   },
 
   'apps/create-installation-access-token': ({ state, params }) => {

@@ -1,5 +1,5 @@
 import { notFound } from '../github-errors.js';
-import { pageSlice } from '../pagination.js';
+import { linkHeaders, pageSlice } from '../pagination.js';
 import type { FakeCheckRun } from '../repo-state.js';
 import type { FakeRepo } from '../repo-state.js';
 import { nodeId } from '../rest-shapes.js';
@@ -103,7 +103,7 @@ export const checkRoutes: RouteTable = {
     const page = pageSlice(runs.length, query, `${apiUrl}${path}`, 30);
     return {
       status: 200,
-      headers: page.link === undefined ? {} : { link: page.link },
+      headers: linkHeaders(page),
       body: { total_count: runs.length, check_runs: runs.slice(page.start, page.end).map((run) => checkRunShape(run, repo, context)) },
     };
   },

@@ -1,6 +1,6 @@
-import type { FakeOrg, FakeSeat } from '../fake-state.js';
+import type { FakeOrg, FakeSeat, FakeTeam } from '../fake-state.js';
 import { notFound, validationFailed } from '../github-errors.js';
-import { pageSlice } from '../pagination.js';
+import { linkHeaders, pageSlice } from '../pagination.js';
 import { seatShape, teamShape } from '../rest-shapes.js';
 import type { RouteContext, RouteResult, RouteTable } from '../route-types.js';
 
@@ -45,7 +45,7 @@ export const copilotRoutes: RouteTable = {
     const seats = org.seatSlice(page.start, page.end).map((seat) => seatShape(seat, assigningTeam(seat, org, context), apiUrl));
     return {
       status: 200,
-      headers: page.link === undefined ? {} : { link: page.link },
+      headers: linkHeaders(page),
       body: { total_seats: org.seatCount, seats },
     };
   },
@@ -94,7 +94,75 @@ export const copilotRoutes: RouteTable = {
     }
     return { status: 200, body: { seats_cancelled: cancelled } };
   },
+
+  'copilot/add-copilot-seats-for-teams': ({ state, params, body, now }) => {
+    const org = state.org(params.org ?? '');
+    if (org === undefined) return notFound();
+    const refusal = checkSelectedUsersAllowed(org);
+    if (refusal !== undefined) return refusal;
+    const teams = findTeams(org, selectedTeams(body));
+    if ('missing' in teams) return validationFailed(`These teams do not exist in ${org.login}: ${teams.missing.join(', ')}.`);
+    let created = 0;
+    for (const team of teams.found) {
+      for (const login of org.teamMemberLogins(team.slug, 'ALL')) {
+        const seat = org.seat(login);
+        if (seat === undefined) {
+          org.addSeat({ login, createdAt: now.toISOString(), assigningTeam: team.slug });
+          created++;
+        } else if (seat.pendingCancellationDate !== null) {
+          seat.pendingCancellationDate = null;
+          seat.assigningTeam = team.slug;
+          seat.updatedAt = now.toISOString();
+          created++;
+        }
+      }
+    }
+    return { status: 201, body: { seats_created: created } };
+  },
+
+  'copilot/cancel-copilot-seat-assignment-for-teams': ({ state, params, body, now }) => {
+    const org = state.org(params.org ?? '');
+    if (org === undefined) return notFound();
+    const refusal = checkSelectedUsersAllowed(org);
+    if (refusal !== undefined) return refusal;
+    const teams = findTeams(org, selectedTeams(body));
+    if ('missing' in teams) return validationFailed(`These teams do not exist in ${org.login}: ${teams.missing.join(', ')}.`);
+    const slugs = new Set(teams.found.map((t) => t.slug.toLowerCase()));
+    const cancellationDate = startOfNextMonth(now).toISOString().slice(0, 10);
+    let cancelled = 0;
+    for (const seat of org.allSeats()) {
+      if (seat.assigningTeam === null || !slugs.has(seat.assigningTeam.toLowerCase()) || seat.pendingCancellationDate !== null) continue;
+      seat.pendingCancellationDate = cancellationDate;
+      seat.updatedAt = now.toISOString();
+      cancelled++;
+    }
+    return { status: 200, body: { seats_cancelled: cancelled } };
+  },
+
+  'copilot/get-copilot-seat-details-for-user': (context) => {
+    const org = context.state.org(context.params.org ?? '');
+    const seat = org?.seat(context.params.username ?? '');
+    if (org === undefined || seat === undefined) return notFound();
+    return { status: 200, body: seatShape(seat, assigningTeam(seat, org, context), context.apiUrl) };
+  },
 };
+
+function selectedTeams(body: unknown): string[] {
+  const list = (body as { selected_teams?: unknown } | undefined)?.selected_teams;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** Teams by slug or name, as GitHub accepts either here. */
+function findTeams(org: FakeOrg, names: string[]): { found: FakeTeam[] } | { missing: string[] } {
+  const found: FakeTeam[] = [];
+  const missing: string[] = [];
+  for (const name of names) {
+    const team = org.team(name) ?? org.sortedTeams().find((t) => t.name.toLowerCase() === name.toLowerCase());
+    if (team === undefined) missing.push(name);
+    else found.push(team);
+  }
+  return missing.length > 0 ? { missing } : { found };
+}
 
 function assigningTeam(seat: FakeSeat, org: FakeOrg, { apiUrl }: RouteContext): Record<string, unknown> | null {
   if (seat.assigningTeam === null) return null;

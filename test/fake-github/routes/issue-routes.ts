@@ -1,5 +1,5 @@
 import { notFound } from '../github-errors.js';
-import { pageSlice } from '../pagination.js';
+import { linkHeaders, pageSlice } from '../pagination.js';
 import type { FakeComment, FakeRepo } from '../repo-state.js';
 import { nodeId, simpleUser } from '../rest-shapes.js';
 import type { RouteContext, RouteTable } from '../route-types.js';
@@ -30,7 +30,7 @@ export const issueRoutes: RouteTable = {
     const page = pageSlice(comments.length, context.query, `${context.apiUrl}${context.path}`, 30);
     return {
       status: 200,
-      headers: page.link === undefined ? {} : { link: page.link },
+      headers: linkHeaders(page),
       body: comments.slice(page.start, page.end).map((c) => commentShape(c, repo, context)),
     };
   },

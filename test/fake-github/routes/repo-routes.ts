@@ -1,5 +1,5 @@
 import { errorResult, notFound } from '../github-errors.js';
-import { pageSlice } from '../pagination.js';
+import { linkHeaders, pageSlice } from '../pagination.js';
 import { blobSha } from '../repo-state.js';
 import type { FakeRepo } from '../repo-state.js';
 import { nodeId, simpleUser } from '../rest-shapes.js';
@@ -83,7 +83,7 @@ export const repoRoutes: RouteTable = {
         ...(file.previousFilename === undefined ? {} : { previous_filename: file.previousFilename }),
       };
     });
-    return { status: 200, headers: page.link === undefined ? {} : { link: page.link }, body };
+    return { status: 200, headers: linkHeaders(page), body };
   },
 };
 
