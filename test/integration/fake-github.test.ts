@@ -1,4 +1,6 @@
-import { ProbotOctokit } from 'probot';
+import { generateKeyPairSync } from 'node:crypto';
+import { pino } from 'pino';
+import { Probot, ProbotOctokit } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SECONDARY_RATE_LIMIT, startFakeGitHub } from '../fake-github/index.js';
 import type { FakeGitHub } from '../fake-github/index.js';
@@ -456,5 +458,25 @@ describe('fake GitHub REST: more org, team and Copilot endpoints', () => {
     const badDay = await call('GET', '/orgs/acme/copilot/metrics/reports/users-1-day?day=yesterday');
     expect(badDay.status).toBe(422);
     expect(fake.violations.map((v) => v.kind)).toEqual(['invalid-query-parameter']);
+  });
+});
+
+describe('fake GitHub with Probot’s own app authentication', () => {
+  it('lets Probot sign a JWT, exchange it for an installation token and call the API', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const probot = new Probot({
+      appId: 4242,
+      privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      baseUrl: fake.apiUrl,
+      log: pino({ level: 'silent' }),
+    });
+    const installationOctokit = await probot.auth(11);
+    const seats = await installationOctokit.request('GET /orgs/{org}/copilot/billing/seats', { org: 'acme', per_page: 1 });
+    expect(seats.data.total_seats).toBe(251);
+    expect(fake.requests.map((r) => [r.operationId, r.status])).toEqual([
+      ['apps/create-installation-access-token', 201],
+      ['copilot/list-copilot-seats', 200],
+    ]);
+    expect(fake.violations).toEqual([]);
   });
 });

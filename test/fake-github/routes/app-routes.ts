@@ -41,6 +41,13 @@ export const appRoutes: RouteTable = {
     return installation === undefined ? notFound() : { status: 200, body: installationShape(installation, context) };
   },
 
+  'apps/get-repo-installation': (context) => {
+    const login = (context.params.owner ?? '').toLowerCase();
+    const repo = context.state.repo(context.params.owner ?? '', context.params.repo ?? '');
+    const installation = [...context.state.app.installations.values()].find((i) => i.account.login.toLowerCase() === login);
+    return repo === undefined || installation === undefined ? notFound() : { status: 200, body: installationShape(installation, context) };
+  },
+
   'apps/list-installations': (context) => {
     const installations = [...context.state.app.installations.values()].sort((a, b) => a.id - b.id);
     const page = pageSlice(installations.length, context.query, `${context.apiUrl}${context.path}`, 30);
