@@ -6,7 +6,8 @@ import type { DeliveryInit, FakeDelivery } from './app-state.js';
 import { defaultFaultBody, matchesRequest } from './fault-injection.js';
 import type { FaultRule, RequestMatcher } from './fault-injection.js';
 import type { FakeOrg, OrgInit, OrgSnapshot } from './fake-state.js';
-import { badCredentials, errorResult, notFound } from './github-errors.js';
+import { authenticate } from './authenticate.js';
+import { errorResult, notFound } from './github-errors.js';
 import { GitHubState } from './github-state.js';
 import { answerGraphql } from './graphql-endpoint.js';
 import { loadOpenApiIndex } from './openapi-index.js';
@@ -22,9 +23,9 @@ import { issueRoutes } from './routes/issue-routes.js';
 import { orgRoutes } from './routes/org-routes.js';
 import { repoRoutes } from './routes/repo-routes.js';
 import { usageReportRoutes } from './routes/usage-report-routes.js';
-import { isHardProblem, validateAgainstSchema } from './schema-validator.js';
+import { validateAgainstSchema } from './schema-validator.js';
 import type { UsageReportInit } from './usage-reports.js';
-import type { SchemaProblem } from './schema-validator.js';
+import { describeProblem, validateRequest } from './validate-request.js';
 
 /** Options of the fake GitHub. */
 export interface FakeGitHubOptions {
@@ -108,8 +109,6 @@ const REST_PREFIX = '/api/v3';
 const GRAPHQL_PATH = '/api/graphql';
 const DOWNLOADS_PREFIX = '/downloads';
 const REST_LIMIT = 15_000;
-// Outside /app, these are the operations GitHub answers only for the app's JWT.
-const JWT_INSTALLATION_LOOKUPS = new Set(['apps/get-org-installation', 'apps/get-repo-installation', 'apps/get-user-installation']);
 
 /** Starts a fake GitHub Enterprise Server on 127.0.0.1 and a free port. */
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
@@ -182,7 +181,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         send(notFound());
         return;
       }
-      const caller = authenticate(req.headers.authorization, undefined, record);
+      const caller = identify(req.headers.authorization, undefined, record);
       if ('failure' in caller) {
         send(caller.failure);
         return;
@@ -236,12 +235,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     record.template = operation.template;
     record.params = params;
 
-    const rejection = validateRequest(operation, url.searchParams, record, violate);
+    const { findings, rejection } = validateRequest(operation, url.searchParams, record.body, spec.resolveRef);
+    for (const finding of findings) violate(record, finding.kind, finding.message);
     if (rejection !== undefined) {
       send(rejection);
       return;
     }
-    const auth = authenticate(req.headers.authorization, operation, record);
+    const auth = identify(req.headers.authorization, operation, record);
     if ('failure' in auth) {
       send(auth.failure);
       return;
@@ -274,85 +274,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     send(result, rateHeaders);
   };
 
-  const validateRequest = (
-    operation: SpecOperation,
-    query: URLSearchParams,
-    record: RecordedRequest,
-    report: typeof violate,
-  ): RouteResult | undefined => {
-    const hard: string[] = [];
-    const declared = new Map(operation.parameters.filter((p) => p.in === 'query').map((p) => [p.name, p]));
-    for (const [name, value] of query) {
-      const param = declared.get(name);
-      if (param === undefined) {
-        report(record, 'unknown-query-parameter', `${operation.operationId} declares no query parameter "${name}".`);
-        continue;
-      }
-      const problem = checkQueryValue(value, param.schema, spec.resolveRef);
-      if (problem !== undefined) {
-        report(record, 'invalid-query-parameter', `Query parameter "${name}": ${problem}`);
-        hard.push(`For 'properties/${name}', ${JSON.stringify(value)} ${problem}`);
-      }
-    }
-    for (const param of declared.values()) {
-      if (param.required && !query.has(param.name)) {
-        report(record, 'missing-query-parameter', `Query parameter "${param.name}" is required.`);
-        hard.push(`"${param.name}" wasn't supplied.`);
-      }
-    }
-    const body = record.body;
-    if (operation.requestBody === undefined) {
-      if (body !== undefined && !(isEmptyObject(body) && operation.method !== 'GET')) {
-        report(record, 'unexpected-body', `${operation.operationId} takes no request body.`);
-      }
-    } else if (body !== undefined || operation.requestBody.required) {
-      const problems = validateAgainstSchema(body ?? {}, operation.requestBody.schema, {
-        resolveRef: spec.resolveRef,
-        checkRequired: true,
-      });
-      for (const problem of problems) {
-        report(record, isHardProblem(problem) ? 'invalid-body' : 'unknown-body-field', describeProblem(problem));
-        if (isHardProblem(problem)) hard.push(problem.message);
-      }
-    }
-    if (hard.length === 0) return undefined;
-    return errorResult(422, `Invalid request.\n\n${hard.join('\n')}`);
-  };
-
-  const authenticate = (
+  const identify = (
     header: string | undefined,
     operation: SpecOperation | undefined,
     record: RecordedRequest,
   ): { caller: Caller } | { failure: RouteResult } => {
-    const [scheme = '', credential = ''] = (header ?? '').trim().split(/\s+/, 2);
-    const isJwt = credential.split('.').length === 3;
-    const needsJwt =
-      operation !== undefined &&
-      (JWT_INSTALLATION_LOOKUPS.has(operation.operationId) ||
-        ((operation.template === '/app' || operation.template.startsWith('/app/')) && operation.operationId.startsWith('apps/')));
-    if (needsJwt) {
-      if (scheme.toLowerCase() === 'bearer' && isJwt) return { caller: { kind: 'app' } };
-      violate(record, 'auth', `${operation.operationId} needs the app's JWT as "authorization: bearer <jwt>".`);
-      return { failure: errorResult(401, 'A JSON web token could not be decoded') };
+    const result = authenticate(header, operation, record.params, state.app, now());
+    if ('failure' in result) {
+      violate(record, result.finding.kind, result.finding.message);
+      return { failure: result.failure };
     }
-    const token = ['token', 'bearer'].includes(scheme.toLowerCase()) ? state.app.tokens.get(credential) : undefined;
-    if (token === undefined || token.expiresAt <= now()) {
-      const why = header === undefined ? 'no authorization header' : isJwt ? 'an app JWT instead of an installation token' : 'a token the fake never issued or that has expired';
-      violate(record, 'auth', `Request carries ${why}.`);
-      return { failure: badCredentials() };
-    }
-    const installation = state.app.installations.get(token.installationId);
-    if (installation === undefined) {
-      violate(record, 'auth', `Token of the uninstalled installation ${token.installationId}.`);
-      return { failure: badCredentials() };
-    }
-    record.installationId = installation.id;
-    const target = record.params.org ?? record.params.owner;
-    if (target !== undefined && target.toLowerCase() !== installation.account.login.toLowerCase()) {
-      violate(record, 'auth', `Installation ${installation.id} (${installation.account.login}) cannot act on ${target}.`);
-      return { failure: notFound() };
-    }
-    return { caller: { kind: 'installation', installation, token: credential } };
+    if (result.caller.kind === 'installation') record.installationId = result.caller.installation.id;
+    return result;
   };
 
   const callerKey = (caller: Caller): string =>
@@ -496,29 +429,4 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-function checkQueryValue(
-  value: string,
-  schema: SpecOperation['parameters'][number]['schema'],
-  resolveRef: (ref: string) => SpecOperation['parameters'][number]['schema'],
-): string | undefined {
-  const resolved = schema.$ref === undefined ? schema : resolveRef(schema.$ref);
-  const type = Array.isArray(resolved.type) ? resolved.type[0] : resolved.type;
-  if (type === 'integer' && !/^-?\d+$/.test(value)) return 'is not an integer.';
-  if (type === 'number' && Number.isNaN(Number(value))) return 'is not a number.';
-  if (type === 'boolean' && value !== 'true' && value !== 'false') return 'is not a boolean.';
-  if (resolved.format === 'date' && !/^\d{4}-\d{2}-\d{2}$/.test(value)) return 'is not a date (YYYY-MM-DD).';
-  if (resolved.enum !== undefined && !resolved.enum.map(String).includes(value)) {
-    return `is not a member of [${resolved.enum.join(', ')}].`;
-  }
-  return undefined;
-}
-
-function describeProblem(problem: SchemaProblem): string {
-  return problem.pointer === '' ? problem.message : `${problem.pointer}: ${problem.message}`;
-}
-
-function isEmptyObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }

@@ -10,6 +10,7 @@ const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {
 
 let fake: FakeGitHub;
 let token: string;
+let clock = NOW;
 
 function octokit(options: { retry?: boolean; throttle?: boolean } = {}) {
   return new ProbotOctokit({
@@ -34,7 +35,8 @@ async function call(method: string, path: string, init: { body?: unknown; auth?:
 }
 
 beforeEach(async () => {
-  fake = await startFakeGitHub({ now: () => NOW });
+  clock = NOW;
+  fake = await startFakeGitHub({ now: () => clock });
   fake.addOrg({
     login: 'acme',
     members: [
@@ -185,6 +187,13 @@ describe('fake GitHub REST: fidelity to the description', () => {
     const otherOrg = await call('GET', '/orgs/globex/copilot/billing/seats');
     expect(otherOrg.status).toBe(404);
     expect(fake.violations.map((v) => v.kind)).toEqual(['auth', 'auth', 'auth']);
+  });
+
+  it('refuses installation tokens after their hour is up', async () => {
+    expect((await call('GET', '/orgs/acme/copilot/billing')).status).toBe(200);
+    clock = new Date(NOW.getTime() + 60 * 60 * 1000);
+    expect((await call('GET', '/orgs/acme/copilot/billing')).status).toBe(401);
+    expect(fake.violations.map((v) => v.message)).toEqual(['Request carries a token the fake never issued or that has expired.']);
   });
 
   it('answers organization and team memberships, counting child teams', async () => {
