@@ -13,6 +13,11 @@ function listLimit(value: string): number {
   return n;
 }
 
+function entryId(value: string): string {
+  if (!/^[1-9][0-9]{0,18}$/.test(value)) throw new InvalidArgumentError('must be an entry id (a positive whole number)');
+  return value;
+}
+
 function entryRow(entry: AuditEntry): string[] {
   return [
     entry.id,
@@ -56,11 +61,12 @@ export function registerAuditCommands(program: Command, withDatabase: WithDataba
     .option('--org <org>', 'only this organization')
     .option('--action <action>', 'only this action, e.g. seat.cancelled')
     .option('--target <target>', 'only entries about this login or object')
+    .option('--before <id>', 'only entries older than this id (the next page)', entryId)
     .option('--limit <n>', 'how many', listLimit, 50)
     .option('--json', 'print JSON')
-    .action(async (opts: { org?: string; action?: string; target?: string; limit: number; json?: boolean }) => {
+    .action(async (opts: { org?: string; action?: string; target?: string; before?: string; limit: number; json?: boolean }) => {
       await withDatabase(async ({ db }) => {
-        const entries = await listAuditEntries(db, opts);
+        const entries = await listAuditEntries(db, { ...opts, beforeId: opts.before });
         if (opts.json) return out(JSON.stringify(entries, null, 2));
         if (entries.length === 0) return out('no audit entries');
         out(formatTable(['id', 'org', 'seq', 'time', 'actor', 'action', 'target', 'reason'], entries.map(entryRow)));

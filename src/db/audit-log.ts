@@ -48,6 +48,7 @@ export async function appendAuditEntries(
   entries: readonly AuditEntryInput[],
 ): Promise<AuditEntry[]> {
   if (entries.length === 0) return [];
+  if (org.trim() === '') throw new TypeError('audit entries need the organization they belong to');
   if (!trx.isTransaction) return trx.transaction().execute((own) => appendAuditEntries(own, org, entries));
 
   // Taking the head with an upsert locks it (or the new row) in one round trip.
@@ -83,8 +84,10 @@ export async function appendAuditEntries(
     columns.prevHash.push(prevHash);
     columns.hash.push(hash);
   }
-  // Rows go in in seq order (with ordinality), so ids follow seq within the organization.
-  const inserted = await sql<Selectable<AuditLogTable>>`
+  // Rows go in in seq order (with ordinality), so ids follow seq within the organization. Only
+  // the ids come back: the rest is what was just computed, and a 5,000-entry batch should not
+  // pay for reading itself back.
+  const inserted = await sql<{ id: string; seq: string }>`
     with inserted as (
       insert into audit_log (org, seq, actor, actor_type, action, target, reason, details, created_at, prev_hash, hash)
       select ${org}, t.seq, t.actor, t.actor_type, t.action, t.target, t.reason, t.details::jsonb, t.created_at, t.prev_hash, t.hash
@@ -94,12 +97,26 @@ export async function appendAuditEntries(
           ${columns.prevHash}::text[], ${columns.hash}::text[])
           with ordinality as t(seq, actor, actor_type, action, target, reason, details, created_at, prev_hash, hash, n)
        order by t.n
-      returning *
+      returning id, seq
     ), moved as (
       update audit_heads set seq = ${last.fields.seq}, hash = ${last.hash} where org = ${org}
     )
-    select * from inserted order by seq`.execute(trx);
-  return inserted.rows.map(toAuditEntry);
+    select id, seq from inserted`.execute(trx);
+  const ids = new Map(inserted.rows.map((r) => [Number(r.seq), r.id]));
+  return chained.map(({ fields, prevHash, hash }) => ({
+    id: ids.get(fields.seq)!,
+    org,
+    seq: fields.seq,
+    actor: fields.actor,
+    actorType: fields.actor_type,
+    action: fields.action,
+    target: fields.target,
+    reason: fields.reason,
+    details: fields.details,
+    createdAt: new Date(fields.created_at),
+    prevHash,
+    hash,
+  }));
 }
 
 /** Which entries to list. */
@@ -108,7 +125,7 @@ export interface AuditListFilter {
   action?: string;
   target?: string;
   /** Only entries older than this id (the next page of a newest-first listing). */
-  beforeId?: string;
+  beforeId?: string | undefined;
   limit: number;
 }
 
@@ -118,7 +135,7 @@ export async function listAuditEntries(db: Kysely<Database>, filter: AuditListFi
   if (filter.org !== undefined) query = query.where('org', '=', filter.org);
   if (filter.action !== undefined) query = query.where('action', '=', filter.action);
   if (filter.target !== undefined) query = query.where('target', '=', filter.target);
-  if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+  if (filter.beforeId != null) query = query.where('id', '<', filter.beforeId);
   return (await query.execute()).map(toAuditEntry);
 }
 

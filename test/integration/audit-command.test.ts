@@ -55,6 +55,10 @@ describe(`ceos audit (${backend})`, () => {
     expect(json[0]).toMatchObject({ seq: 1, org: 'acme', actorType: 'schedule' });
     expect(json[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(await cli(database, ['audit', 'list', '--org', 'nobody'])).toBe('no audit entries');
+    const [newest] = JSON.parse(await cli(database, ['audit', 'list', '--json', '--limit', '1'])) as { id: string; org: string }[];
+    expect(newest!.org).toBe('globex');
+    const older = JSON.parse(await cli(database, ['audit', 'list', '--json', '--before', newest!.id])) as { seq: number }[];
+    expect(older.map((e) => e.seq)).toEqual([3, 2, 1]);
 
     const [victim] = await db.selectFrom('audit_log').select('id').where('org', '=', 'acme').where('seq', '=', '2').execute();
     await db.transaction().execute(async (trx) => {
@@ -72,9 +76,10 @@ describe(`ceos audit (${backend})`, () => {
     expect(process.exitCode).toBeUndefined();
   });
 
-  it('rejects a limit out of range', async () => {
+  it('rejects a limit out of range and a malformed id', async () => {
     const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
     registerAuditCommands(program, () => Promise.reject(new Error('must not open the database')), () => undefined);
     await expect(program.parseAsync(['node', 'ceos', 'audit', 'list', '--limit', '0'])).rejects.toThrow(/whole number from 1 to 10000/);
+    await expect(program.parseAsync(['node', 'ceos', 'audit', 'list', '--before', 'abc'])).rejects.toThrow(/must be an entry id/);
   });
 });
