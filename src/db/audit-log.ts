@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { AuditEntry, AuditEntryInput, NewAuditEntry } from '../domain/audit/audit-entry.js';
-import { type ChainPosition, chainAuditEntries } from '../domain/audit/hash-audit-entry.js';
+import { type ChainPosition, GENESIS_HASH, chainAuditEntries } from '../domain/audit/hash-audit-entry.js';
 import { AuditChainVerifier, type AuditChainResult, type BrokenAuditEntry } from '../domain/audit/verify-audit-chain.js';
 import type { AuditLogTable } from './audit-schema.js';
 import type { Database } from './schema.js';
@@ -53,7 +53,7 @@ export async function appendAuditEntries(
 
   // Taking the head with an upsert locks it (or the new row) in one round trip.
   const head = await sql<{ seq: string; hash: string }>`
-    insert into audit_heads (org, seq, hash) values (${org}, 0, ${'0'.repeat(64)})
+    insert into audit_heads (org, seq, hash) values (${org}, 0, ${GENESIS_HASH})
     on conflict (org) do update set seq = audit_heads.seq
     returning seq, hash`.execute(trx);
   const current = head.rows[0]!;
