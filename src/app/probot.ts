@@ -1,5 +1,6 @@
 import { type ApplicationFunction, Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
+import { RETRY_OPTIONS, rateLimitHandlers } from '../github/rate-limit-handlers.js';
 import type { Config } from './config.js';
 import type { Metrics } from './metrics.js';
 
@@ -20,6 +21,7 @@ export async function createProbot(
   log: Logger,
   options: ProbotOptions = {},
 ): Promise<Probot> {
+  const octokitLog = log.child({ component: 'octokit' });
   const Octokit = ProbotOctokit.plugin((octokit) => {
     const record = (headers: Record<string, unknown> | undefined) => {
       const remaining = Number(headers?.['x-ratelimit-remaining']);
@@ -35,7 +37,15 @@ export async function createProbot(
     });
   }).defaults((instanceOptions: Record<string, unknown>) => ({
     ...instanceOptions,
-    ...(options.throttle === false ? { throttle: { enabled: false }, retry: { enabled: false } } : {}),
+    // Probot's own rate-limit callbacks retry forever (or never, for secondary limits): bound them.
+    throttle:
+      options.throttle === false
+        ? { enabled: false }
+        : { ...(instanceOptions.throttle as object | undefined), ...rateLimitHandlers({ log: octokitLog }) },
+    retry:
+      options.throttle === false
+        ? { enabled: false }
+        : { ...(instanceOptions.retry as object | undefined), doNotRetry: [...RETRY_OPTIONS.doNotRetry] },
   }));
   const probot = new Probot({
     appId: config.appId,

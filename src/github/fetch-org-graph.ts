@@ -1,0 +1,187 @@
+import type { OrgMember, OrgTeam } from '../domain/plan-types.js';
+
+/** A GraphQL client: `octokit.graphql`, or `@octokit/graphql` with its defaults set. */
+export type GraphqlClient = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+
+/** An organization's members, teams and direct team memberships. */
+export interface OrgGraph {
+  /** Every member, with their organization role. */
+  members: OrgMember[];
+  /** Every team, with its parent's slug. */
+  teams: OrgTeam[];
+  /** Team slug to the logins of its direct (immediate) members; child teams are not folded in. */
+  teamMemberships: Record<string, string[]>;
+  /** GraphQL requests made. */
+  requests: number;
+}
+
+/** Options of {@link fetchOrgGraph}. */
+export interface FetchOrgGraphOptions {
+  /** How many teams with more than 100 members are followed up in one request (aliases); 20 unless told. */
+  teamsPerFollowUp?: number;
+}
+
+interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+interface MemberConnection {
+  pageInfo: PageInfo;
+  nodes: ({ login: string } | null)[] | null;
+}
+
+interface TeamNode {
+  slug: string;
+  databaseId: number | null;
+  parentTeam: { slug: string } | null;
+  members: MemberConnection;
+}
+
+interface OrgPage {
+  organization: {
+    membersWithRole?: {
+      pageInfo: PageInfo;
+      edges: ({ role: 'ADMIN' | 'MEMBER' | null; node: { login: string; databaseId: number | null } | null } | null)[] | null;
+    };
+    teams?: { pageInfo: PageInfo; nodes: (TeamNode | null)[] | null };
+  } | null;
+}
+
+// Members and teams are paged in the same request while both have pages left; `@include` drops
+// whichever connection is finished, so no request fetches a page twice.
+const ORG_QUERY = /* GraphQL */ `
+  query ceosOrgGraph(
+    $org: String!
+    $membersAfter: String
+    $teamsAfter: String
+    $withMembers: Boolean!
+    $withTeams: Boolean!
+  ) {
+    organization(login: $org) {
+      membersWithRole(first: 100, after: $membersAfter) @include(if: $withMembers) {
+        pageInfo { hasNextPage endCursor }
+        edges { role node { login databaseId } }
+      }
+      teams(first: 100, after: $teamsAfter) @include(if: $withTeams) {
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          slug
+          databaseId
+          parentTeam { slug }
+          members(first: 100, membership: IMMEDIATE) {
+            pageInfo { hasNextPage endCursor }
+            nodes { login }
+          }
+        }
+      }
+    }
+  }
+`;
+
+/**
+ * Reads an organization's members (with roles), teams (with parents) and direct team members
+ * through GraphQL, in as few requests as GitHub's connection limits allow: members and teams share
+ * requests, the first 100 members of every team come with the team, and teams with more members
+ * are followed up several at a time.
+ */
+export async function fetchOrgGraph(
+  graphql: GraphqlClient,
+  org: string,
+  options: FetchOrgGraphOptions = {},
+): Promise<OrgGraph> {
+  const teamsPerFollowUp = options.teamsPerFollowUp ?? 20;
+  const members: OrgMember[] = [];
+  const teams: OrgTeam[] = [];
+  const teamMemberships: Record<string, string[]> = {};
+  const unfinished: { slug: string; after: string }[] = [];
+  let requests = 0;
+
+  let membersAfter: string | null = null;
+  let teamsAfter: string | null = null;
+  let withMembers = true;
+  let withTeams = true;
+  while (withMembers || withTeams) {
+    const page: OrgPage = await graphql<OrgPage>(ORG_QUERY, { org, membersAfter, teamsAfter, withMembers, withTeams });
+    requests++;
+    const organization = page.organization;
+    if (organization === null) throw new Error(`GitHub GraphQL found no organization ${org}`);
+
+    if (withMembers) {
+      const connection = required(organization.membersWithRole, 'membersWithRole');
+      for (const edge of connection.edges ?? []) {
+        const node = edge?.node;
+        // A user without a database id cannot be matched with seats; GitHub gives every member one.
+        if (node == null || node.databaseId == null) continue;
+        members.push({ login: node.login, id: node.databaseId, role: edge?.role === 'ADMIN' ? 'admin' : 'member' });
+      }
+      withMembers = connection.pageInfo.hasNextPage;
+      membersAfter = connection.pageInfo.endCursor;
+    }
+
+    if (withTeams) {
+      const connection = required(organization.teams, 'teams');
+      for (const team of connection.nodes ?? []) {
+        if (team === null || team.databaseId === null) continue;
+        teams.push({ slug: team.slug, id: team.databaseId, parentSlug: team.parentTeam?.slug ?? null });
+        teamMemberships[team.slug] = logins(team.members);
+        if (team.members.pageInfo.hasNextPage && team.members.pageInfo.endCursor !== null) {
+          unfinished.push({ slug: team.slug, after: team.members.pageInfo.endCursor });
+        }
+      }
+      withTeams = connection.pageInfo.hasNextPage;
+      teamsAfter = connection.pageInfo.endCursor;
+    }
+  }
+
+  while (unfinished.length > 0) {
+    const group = unfinished.splice(0, teamsPerFollowUp);
+    const result = await graphql<TeamMembersPage>(teamMembersQuery(group.length), teamMembersVariables(org, group));
+    requests++;
+    const organization = result.organization;
+    if (organization === null) throw new Error(`GitHub GraphQL found no organization ${org}`);
+    group.forEach(({ slug }, i) => {
+      const team = organization[`t${i}`];
+      // The team was deleted after it was listed: keep the members already read.
+      if (team == null) return;
+      (teamMemberships[slug] ??= []).push(...logins(team.members));
+      const { hasNextPage, endCursor } = team.members.pageInfo;
+      if (hasNextPage && endCursor !== null) unfinished.push({ slug, after: endCursor });
+    });
+  }
+
+  return { members, teams, teamMemberships, requests };
+}
+
+interface TeamMembersPage {
+  organization: Record<string, { members: MemberConnection } | null> | null;
+}
+
+/** One aliased `team(slug:)` per unfinished team, each continuing from its own cursor. */
+function teamMembersQuery(count: number): string {
+  const params = Array.from({ length: count }, (_, i) => `$s${i}: String!, $a${i}: String`).join(', ');
+  const fields = Array.from(
+    { length: count },
+    (_, i) =>
+      `t${i}: team(slug: $s${i}) { members(first: 100, after: $a${i}, membership: IMMEDIATE) { pageInfo { hasNextPage endCursor } nodes { login } } }`,
+  ).join('\n      ');
+  return `query ceosTeamMembers($org: String!, ${params}) {\n    organization(login: $org) {\n      ${fields}\n    }\n  }`;
+}
+
+function teamMembersVariables(org: string, group: readonly { slug: string; after: string }[]): Record<string, unknown> {
+  const variables: Record<string, unknown> = { org };
+  group.forEach(({ slug, after }, i) => {
+    variables[`s${i}`] = slug;
+    variables[`a${i}`] = after;
+  });
+  return variables;
+}
+
+function logins(connection: MemberConnection): string[] {
+  return (connection.nodes ?? []).flatMap((node) => (node === null ? [] : [node.login]));
+}
+
+function required<T>(value: T | undefined, field: string): T {
+  if (value === undefined) throw new Error(`GitHub GraphQL left out organization.${field}`);
+  return value;
+}
