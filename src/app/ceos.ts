@@ -10,6 +10,7 @@ import { type DeliveryInbox, createDeliveryInbox } from '../intake/delivery-inbo
 import { WEBHOOK_PATH } from '../intake/webhook-route.js';
 import { DeliveryWorker } from '../jobs/delivery-worker.js';
 import { RECOVER_DELIVERIES_QUEUE, recoverDeliveries } from '../jobs/recover-deliveries.js';
+import { type ReconcileReporter, createReconcileQueues, startReconcileWorkers } from '../jobs/reconcile-worker.js';
 import { type Config, hasAppCredentials } from './config.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { createProbot } from './probot.js';
@@ -44,6 +45,8 @@ export interface StartOptions {
   pollIntervalMs?: number;
   /** Extra handlers loaded beside the product's (tests observe processing through them). */
   extraHandlers?: ApplicationFunction;
+  /** Reports finished reconciliation runs (check runs and command replies). */
+  reporter?: ReconcileReporter;
 }
 
 /**
@@ -78,6 +81,7 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       retryBackoff: true,
       expireInSeconds: 600,
     });
+    await createReconcileQueues(boss);
 
     const canProcess = hasAppCredentials(config);
     let worker: DeliveryWorker | undefined;
@@ -120,6 +124,17 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
         log.info(result, 'missed-delivery recovery finished');
         return result;
       });
+      await startReconcileWorkers({
+        boss,
+        db: database.db,
+        probot: app,
+        log,
+        metrics,
+        policyLocation: { repository: config.policyRepository, path: config.policyPath },
+        batchSize: config.seatBatchSize,
+        resyncSchedule: config.resyncSchedule,
+        reporter: options.reporter,
+      });
       // Scheduled in the database, so one run happens per schedule however many instances run.
       await boss.schedule(RECOVER_DELIVERIES_QUEUE, config.recoverySchedule);
       await boss.send(RECOVER_DELIVERIES_QUEUE, {}, { singletonKey: 'startup', singletonSeconds: 60 });
@@ -130,7 +145,11 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       );
     }
 
-    const inbox = createDeliveryInbox(database.db, () => worker?.wake());
+    const inbox = createDeliveryInbox(database.db, () => worker?.wake(), {
+      maxBatch: config.intakeMaxBatch,
+      maxBatchBytes: 8 * 1024 * 1024,
+      maxInFlight: config.intakeMaxInFlight,
+    });
     const server = await buildServer({
       log,
       metrics,

@@ -46,6 +46,18 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /** Largest webhook body accepted, in bytes (GitHub caps payloads at 25 MB). */
   webhookMaxBytes: number;
+  /** Commits of grouped deliveries allowed in flight at once (intake group commit). */
+  intakeMaxInFlight: number;
+  /** Most deliveries grouped into one commit. */
+  intakeMaxBatch: number;
+  /** Repository of each organization that holds its policy. */
+  policyRepository: string;
+  /** Path of the policy file in that repository. */
+  policyPath: string;
+  /** Usernames per Copilot seat add/cancel request. */
+  seatBatchSize: number;
+  /** Cron schedule of the full resync (members, teams, seats) of every organization. */
+  resyncSchedule: string;
 }
 
 const boolean = z
@@ -94,6 +106,15 @@ const EnvSchema = z.object({
   CEOS_RECOVERY_SCHEDULE: z.string().default('*/15 * * * *'),
   CEOS_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(0).max(600).default(25),
   CEOS_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  CEOS_INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(1),
+  CEOS_INTAKE_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  CEOS_POLICY_REPOSITORY: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a repository name').default('.github'),
+  CEOS_POLICY_PATH: z
+    .string()
+    .regex(/^[^/][A-Za-z0-9._/-]*\.ya?ml$/, 'must be a relative path to a .yml or .yaml file')
+    .default('.github/copilot-policy.yml'),
+  CEOS_SEAT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  CEOS_RESYNC_SCHEDULE: z.string().default('17 3 * * *'),
 });
 
 /** Raised when the environment is invalid; the message names every bad variable. */
@@ -152,6 +173,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     recoverySchedule: e.CEOS_RECOVERY_SCHEDULE,
     shutdownTimeoutSeconds: e.CEOS_SHUTDOWN_TIMEOUT_SECONDS,
     webhookMaxBytes: e.CEOS_WEBHOOK_MAX_BYTES,
+    intakeMaxInFlight: e.CEOS_INTAKE_MAX_IN_FLIGHT,
+    intakeMaxBatch: e.CEOS_INTAKE_MAX_BATCH,
+    policyRepository: e.CEOS_POLICY_REPOSITORY,
+    policyPath: e.CEOS_POLICY_PATH,
+    seatBatchSize: e.CEOS_SEAT_BATCH_SIZE,
+    resyncSchedule: e.CEOS_RESYNC_SCHEDULE,
   };
 }
 

@@ -10,7 +10,7 @@ import type { DatabaseHandle } from '../db/connect.js';
 export function createQueue(database: DatabaseHandle, log: Logger): PgBoss {
   const schema = `${database.schema}_jobs`;
   const boss = database.pglite
-    ? new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema })
+    ? new PgBoss({ db: fromPglite(database.pglite), backend: 'pglite', schema, useListenNotify: true })
     : new PgBoss({ connectionString: database.connectionString!, schema, max: 4, useListenNotify: true });
   // Registered before start(): pg-boss reports background failures as events, never throws them.
   boss.on('error', (error) => log.error({ err: error }, 'job queue error'));

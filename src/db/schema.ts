@@ -1,4 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { AuditTables } from './audit-schema.js';
+import type { GovernanceTables } from './governance-schema.js';
+import type { MirrorTables } from './mirror-schema.js';
 
 /** Delivery status in the inbox. */
 export type DeliveryStatus = 'received' | 'processing' | 'processed' | 'failed' | 'dead';
@@ -33,10 +36,13 @@ export interface RecoveryStateTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
-/** The CEOS database. */
-export interface Database {
+/** Tables of the webhook inbox. */
+export interface InboxTables {
   deliveries: DeliveriesTable;
   recovery_state: RecoveryStateTable;
 }
+
+/** The CEOS database: each area declares its tables in its own file. */
+export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables {}
 
 export type Delivery = Selectable<DeliveriesTable>;

@@ -1,17 +1,14 @@
 import type { ApplicationFunction } from 'probot';
-import type { Logger } from 'pino';
-import type { Kysely } from 'kysely';
-import type { PgBoss } from 'pg-boss';
-import type { Database } from '../db/schema.js';
+import type { HandlerDeps } from './handler-deps.js';
+import { registerInstallationHandlers } from './installation.js';
+import { registerMembershipHandlers } from './org-membership.js';
 
-/** What webhook handlers may use: they record and enqueue, the jobs do the work. */
-export interface HandlerDeps {
-  db: Kysely<Database>;
-  boss: PgBoss;
-  log: Logger;
-}
+export type { HandlerDeps } from './handler-deps.js';
 
 /** The product's webhook handlers, as a Probot app function. */
-export function createAppFunction(_deps: HandlerDeps): ApplicationFunction {
-  return () => {};
+export function createAppFunction(deps: HandlerDeps): ApplicationFunction {
+  return (app) => {
+    registerInstallationHandlers(app, deps);
+    registerMembershipHandlers(app, deps);
+  };
 }

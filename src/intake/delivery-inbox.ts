@@ -16,7 +16,7 @@ export interface DeliveryInbox {
 export const defaultGroupCommitOptions: GroupCommitOptions = {
   maxBatch: 500,
   maxBatchBytes: 8 * 1024 * 1024,
-  maxInFlight: 2,
+  maxInFlight: 1,
 };
 
 /**

@@ -1,5 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as deliveries from './2026-11-29T1000-deliveries.js';
+import * as governance from './2026-11-29T1100-governance.js';
+import * as audit from './2026-11-29T1200-audit.js';
 
 /**
  * Every migration, by name. Listed statically so the compiled app and the tests see the same set
@@ -7,4 +9,6 @@ import * as deliveries from './2026-11-29T1000-deliveries.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-29T1000-deliveries': deliveries,
+  '2026-11-29T1100-governance': governance,
+  '2026-11-29T1200-audit': audit,
 };

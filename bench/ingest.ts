@@ -1,0 +1,147 @@
+// npm run bench:ingest — intake throughput and latency of CEOS against a bare Probot app on the
+// same payload mix, then a check that every delivery answered 2xx is stored and processed, and the
+// drain rate. Needs a PostgreSQL server (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres).
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { signBody } from '../src/intake/verify-signature.js';
+
+const require = createRequire(import.meta.url);
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const DURATION = Number(args.get('duration') ?? 10);
+const CONNECTIONS = Number(args.get('connections') ?? 50);
+const DATABASE_URL = args.get('database-url') ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SECRET = 'bench-secret';
+const schema = `bench_${randomBytes(4).toString('hex')}`;
+
+// Every example payload but the installation events, whose handlers would start syncs against a
+// GitHub this benchmark does not have.
+const definitions = require('@octokit/webhooks-examples') as { name: string; examples: unknown[] }[];
+const mix = definitions
+  .filter((d) => !d.name.startsWith('installation'))
+  .flatMap((d) => d.examples.map((payload) => ({ event: d.name, body: JSON.stringify(payload) })))
+  .map((d) => ({ ...d, signature: signBody(d.body, SECRET) }));
+
+function start(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(new URL(script, import.meta.url).pathname, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { url: string }) => resolve({ child, url: m.url }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send({ stop: true });
+  await exited;
+}
+
+async function load(url: string, accepted?: Set<string>): Promise<autocannon.Result> {
+  let i = 0;
+  return autocannon({
+    url: `${url}/api/github/webhooks`,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const d = mix[i++ % mix.length]!;
+          request.headers = {
+            'content-type': 'application/json',
+            'x-github-event': d.event,
+            'x-github-delivery': randomUUID(),
+            'x-hub-signature-256': d.signature,
+          };
+          request.body = d.body;
+          return request;
+        },
+        onResponse: (status, body) => {
+          if (accepted && status >= 200 && status < 300) accepted.add((JSON.parse(body) as { id: string }).id);
+        },
+      },
+    ],
+  });
+}
+
+function row(name: string, r: autocannon.Result) {
+  const ok = r['2xx'];
+  return { name, ok, perSecond: ok / DURATION, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+}
+
+const env = {
+  DATABASE_URL,
+  DATABASE_SCHEMA: schema,
+  WEBHOOK_SECRET: SECRET,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  APP_ID: '1',
+  GHE_HOST: '127.0.0.1:9',
+  GHE_PROTOCOL: 'http',
+};
+const { generateKeyPairSync } = await import('node:crypto');
+const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+
+process.stdout.write(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}\n`);
+process.stdout.write(`payload mix: ${mix.length} example payloads of ${new Set(mix.map((m) => m.event)).size} events; ${CONNECTIONS} connections, ${DURATION} s each\n\n`);
+
+const bare = await start('./bare-probot-server.ts', { WEBHOOK_SECRET: SECRET });
+const bareResult = row('bare Probot (no-op, nothing stored)', await load(bare.url));
+await stop(bare.child);
+
+// Intake alone: workers off, so the figures are those of verify + record + answer.
+const intake = await start('./ingest-server.ts', { ...env, CEOS_WORKERS: 'false', CEOS_INTAKE_MAX_IN_FLIGHT: args.get('in-flight') ?? '1' });
+const accepted = new Set<string>();
+const ceosResult = row('CEOS intake (verified, committed before 202)', await load(intake.url, accepted));
+await stop(intake.child);
+
+for (const r of [bareResult, ceosResult]) {
+  process.stdout.write(
+    `${r.name.padEnd(48)} ${r.perSecond.toFixed(0).padStart(7)} deliveries/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  non-2xx ${r.non2xx}  errors ${r.errors}\n`,
+  );
+}
+process.stdout.write(`throughput ratio CEOS / bare Probot: ${(ceosResult.perSecond / bareResult.perSecond).toFixed(2)}\n\n`);
+
+const client = new pg.Client({ connectionString: DATABASE_URL });
+await client.connect();
+const count = async (where: string) =>
+  Number((await client.query(`select count(*) as n from "${schema}".deliveries ${where}`)).rows[0].n);
+const stored = await count('');
+// Requests still in flight when the load stopped may be stored without their answer being counted,
+// so the check is that every GUID answered 2xx is stored, and then that everything stored is processed.
+const acceptedIds = [...accepted];
+const storedAccepted = Number(
+  (await client.query(`select count(*) as n from "${schema}".deliveries where id = any($1::text[])`, [acceptedIds])).rows[0].n,
+);
+process.stdout.write(
+  `answered 2xx: ${acceptedIds.length}, of which stored: ${storedAccepted} ${storedAccepted === acceptedIds.length ? '(all)' : '(MISSING SOME)'}; stored in all: ${stored}\n`,
+);
+
+// Drain: one process with workers on takes everything through the real handlers.
+const drainStarted = Date.now();
+const worker = await start('./ingest-server.ts', { ...env, PRIVATE_KEY, CEOS_WORKERS: 'true', CEOS_WORKER_CONCURRENCY: args.get('concurrency') ?? '100' });
+let processed = 0;
+for (;;) {
+  processed = await count(`where status = 'processed'`);
+  const failed = await count(`where status in ('failed', 'dead')`);
+  if (processed + failed >= stored) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+const drainSeconds = (Date.now() - drainStarted) / 1000;
+const failed = await count(`where status in ('failed', 'dead')`);
+await stop(worker.child);
+process.stdout.write(
+  `processed: ${processed}, failed: ${failed} ${processed === stored ? '(all processed)' : '(NOT ALL PROCESSED)'}\n` +
+    `drain: ${stored} deliveries in ${drainSeconds.toFixed(2)} s (process start included) = ${(stored / drainSeconds).toFixed(0)} deliveries/s\n`,
+);
+await client.query(`drop schema "${schema}" cascade; drop schema if exists "${schema}_jobs" cascade`);
+await client.end();
+process.exitCode = storedAccepted === acceptedIds.length && processed === stored ? 0 : 1;

@@ -1,0 +1,97 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { InstallationsTable, InstallationStatus } from './mirror-schema.js';
+import type { Database } from './schema.js';
+
+/** An installation row. */
+export type Installation = Selectable<InstallationsTable>;
+
+/** What an installation webhook tells about the installation. */
+export interface InstallationFacts {
+  id: number;
+  accountLogin: string;
+  accountId: number;
+  accountType: string;
+  repositorySelection: string | null;
+  permissions: Record<string, string>;
+  events: string[];
+}
+
+/** The key mirror rows use for an organization: its login, lower-cased. */
+export function orgKey(login: string): string {
+  return login.toLowerCase();
+}
+
+/** Records (or refreshes) an installation with the given status. */
+export async function upsertInstallation(
+  db: Kysely<Database>,
+  facts: InstallationFacts,
+  status: InstallationStatus,
+): Promise<void> {
+  const values = {
+    id: facts.id,
+    account_login: facts.accountLogin,
+    org: orgKey(facts.accountLogin),
+    account_id: facts.accountId,
+    account_type: facts.accountType,
+    status,
+    repository_selection: facts.repositorySelection,
+    permissions: JSON.stringify(facts.permissions),
+    events: JSON.stringify(facts.events),
+    updated_at: new Date(),
+  };
+  await db
+    .insertInto('installations')
+    .values(values)
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({
+        account_login: values.account_login,
+        org: values.org,
+        status: values.status,
+        repository_selection: values.repository_selection,
+        permissions: values.permissions,
+        events: values.events,
+        updated_at: values.updated_at,
+      }),
+    )
+    .execute();
+}
+
+/** Changes an installation's status; returns false when it is unknown. */
+export async function setInstallationStatus(
+  db: Kysely<Database>,
+  id: number,
+  status: InstallationStatus,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('installations')
+    .set({ status, updated_at: new Date() })
+    .where('id', '=', String(id))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** The installation of an organization (the newest, should it have been reinstalled). */
+export async function findInstallationByOrg(db: Kysely<Database>, org: string): Promise<Installation | undefined> {
+  return db
+    .selectFrom('installations')
+    .selectAll()
+    .where('org', '=', orgKey(org))
+    .orderBy('updated_at', 'desc')
+    .executeTakeFirst();
+}
+
+/** An installation by id. */
+export async function findInstallation(db: Kysely<Database>, id: number | string): Promise<Installation | undefined> {
+  return db.selectFrom('installations').selectAll().where('id', '=', String(id)).executeTakeFirst();
+}
+
+/** Installations whose work runs: not suspended, not deleted, and on an organization. */
+export async function listActiveInstallations(db: Kysely<Database>): Promise<Installation[]> {
+  return db
+    .selectFrom('installations')
+    .selectAll()
+    .where('status', '=', 'active')
+    .where('account_type', '=', 'Organization')
+    .orderBy('org')
+    .execute();
+}

@@ -1,0 +1,283 @@
+import { type Kysely, type Transaction, sql } from 'kysely';
+import type {
+  CopilotSeat,
+  OrgMember,
+  OrgSnapshot,
+  OrgTeam,
+  SeatManagementSetting,
+  SeatPlanType,
+} from '../domain/plan-types.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const CHUNK = 5000;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** Members, teams and direct team memberships of an organization, as a full sync reads them. */
+export interface OrgGraph {
+  members: readonly OrgMember[];
+  teams: readonly (OrgTeam & { name?: string })[];
+  teamMemberships: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * Replaces an organization's members, teams and memberships with what a full sync read, as of
+ * `asOf` (when the sync started). Rows written by a webhook after that moment are newer knowledge
+ * and are kept; rows the sync did not see are marked absent rather than deleted, so a late
+ * "added" webhook cannot bring them back.
+ */
+export async function replaceOrgGraph(db: Kysely<Database>, org: string, graph: OrgGraph, asOf: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const part of chunks(graph.members)) {
+      await sql`
+        insert into org_members (org, login_key, login, user_id, role, present, source_at)
+        select ${org}, lower(t.login), t.login, t.user_id, t.role, true, ${asOf}::timestamptz
+          from unnest(${part.map((m) => m.login)}::text[], ${part.map((m) => m.id)}::bigint[], ${part.map((m) => m.role)}::text[])
+            as t(login, user_id, role)
+        on conflict (org, login_key) do update
+          set login = excluded.login, user_id = excluded.user_id, role = excluded.role,
+              present = true, source_at = excluded.source_at
+          where org_members.source_at <= excluded.source_at`.execute(trx);
+    }
+    await sql`update org_members set present = false, source_at = ${asOf}::timestamptz
+               where org = ${org} and present and source_at < ${asOf}::timestamptz`.execute(trx);
+
+    for (const part of chunks(graph.teams)) {
+      await sql`
+        insert into org_teams (org, slug, team_id, name, parent_slug, present, source_at)
+        select ${org}, t.slug, t.team_id, t.name, t.parent_slug, true, ${asOf}::timestamptz
+          from unnest(${part.map((t) => t.slug)}::text[], ${part.map((t) => t.id)}::bigint[],
+                      ${part.map((t) => t.name ?? t.slug)}::text[], ${part.map((t) => t.parentSlug)}::text[])
+            as t(slug, team_id, name, parent_slug)
+        on conflict (org, slug) do update
+          set team_id = excluded.team_id, name = excluded.name, parent_slug = excluded.parent_slug,
+              present = true, source_at = excluded.source_at
+          where org_teams.source_at <= excluded.source_at`.execute(trx);
+    }
+    await sql`update org_teams set present = false, source_at = ${asOf}::timestamptz
+               where org = ${org} and present and source_at < ${asOf}::timestamptz`.execute(trx);
+
+    const pairs: { slug: string; login: string }[] = [];
+    for (const [slug, logins] of Object.entries(graph.teamMemberships)) {
+      for (const login of logins) pairs.push({ slug, login });
+    }
+    for (const part of chunks(pairs)) {
+      await sql`
+        insert into org_team_members (org, team_slug, login_key, login, present, source_at)
+        select ${org}, t.slug, lower(t.login), t.login, true, ${asOf}::timestamptz
+          from unnest(${part.map((p) => p.slug)}::text[], ${part.map((p) => p.login)}::text[]) as t(slug, login)
+        on conflict (org, team_slug, login_key) do update
+          set login = excluded.login, present = true, source_at = excluded.source_at
+          where org_team_members.source_at <= excluded.source_at`.execute(trx);
+    }
+    await sql`update org_team_members set present = false, source_at = ${asOf}::timestamptz
+               where org = ${org} and present and source_at < ${asOf}::timestamptz`.execute(trx);
+
+    await markSynced(trx, org, { members_synced_at: asOf });
+  });
+}
+
+/** Records that a member joined (or changed role) or left, as of the event's time. */
+export async function setMember(
+  db: Db,
+  org: string,
+  member: { login: string; id: number; role?: 'admin' | 'member' },
+  present: boolean,
+  at: Date,
+): Promise<void> {
+  await sql`
+    insert into org_members (org, login_key, login, user_id, role, present, source_at)
+    values (${org}, lower(${member.login}), ${member.login}, ${member.id}, ${member.role ?? 'member'}, ${present}, ${at}::timestamptz)
+    on conflict (org, login_key) do update
+      set login = excluded.login, user_id = excluded.user_id,
+          role = case when ${member.role ?? null}::text is null then org_members.role else excluded.role end,
+          present = excluded.present, source_at = excluded.source_at
+      where org_members.source_at <= excluded.source_at`.execute(db);
+  if (!present) {
+    // Leaving the organization ends every team membership too.
+    await sql`update org_team_members set present = false, source_at = ${at}::timestamptz
+               where org = ${org} and login_key = lower(${member.login}) and present and source_at <= ${at}::timestamptz`.execute(db);
+  }
+}
+
+/** Records that a team exists (created or edited) or was deleted, as of the event's time. */
+export async function setTeam(
+  db: Db,
+  org: string,
+  team: { slug: string; id: number; name: string; parentSlug: string | null },
+  present: boolean,
+  at: Date,
+): Promise<void> {
+  await sql`
+    insert into org_teams (org, slug, team_id, name, parent_slug, present, source_at)
+    values (${org}, ${team.slug}, ${team.id}, ${team.name}, ${team.parentSlug}, ${present}, ${at}::timestamptz)
+    on conflict (org, slug) do update
+      set team_id = excluded.team_id, name = excluded.name, parent_slug = excluded.parent_slug,
+          present = excluded.present, source_at = excluded.source_at
+      where org_teams.source_at <= excluded.source_at`.execute(db);
+  if (!present) {
+    await sql`update org_team_members set present = false, source_at = ${at}::timestamptz
+               where org = ${org} and team_slug = ${team.slug} and present and source_at <= ${at}::timestamptz`.execute(db);
+  }
+}
+
+/** The slug a team had when it was last seen, by id (a rename changes the slug). */
+export async function teamSlugById(db: Db, org: string, teamId: number): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('org_teams')
+    .select('slug')
+    .where('org', '=', org)
+    .where('team_id', '=', String(teamId))
+    .where('present', '=', true)
+    .executeTakeFirst();
+  return row?.slug;
+}
+
+/** Records a direct team membership added or removed, as of the event's time. */
+export async function setTeamMembership(
+  db: Db,
+  org: string,
+  teamSlug: string,
+  login: string,
+  present: boolean,
+  at: Date,
+): Promise<void> {
+  await sql`
+    insert into org_team_members (org, team_slug, login_key, login, present, source_at)
+    values (${org}, ${teamSlug}, lower(${login}), ${login}, ${present}, ${at}::timestamptz)
+    on conflict (org, team_slug, login_key) do update
+      set login = excluded.login, present = excluded.present, source_at = excluded.source_at
+      where org_team_members.source_at <= excluded.source_at`.execute(db);
+}
+
+/** Replaces an organization's Copilot seats with GitHub's current list. */
+export async function replaceSeats(db: Kysely<Database>, org: string, seats: readonly CopilotSeat[], syncedAt: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('copilot_seats').where('org', '=', org).execute();
+    for (const part of chunks(seats)) {
+      await sql`
+        insert into copilot_seats (org, login_key, login, user_id, assigning_team_slug, created_at, last_activity_at,
+                                   last_activity_editor, last_authenticated_at, pending_cancellation_date, plan_type, synced_at)
+        select ${org}, lower(t.login), t.login, t.user_id, t.team, t.created_at, t.last_activity_at, t.editor,
+               t.last_authenticated_at, t.pending, t.plan_type, ${syncedAt}::timestamptz
+          from unnest(${part.map((s) => s.assigneeLogin)}::text[], ${part.map((s) => s.assigneeId)}::bigint[],
+                      ${part.map((s) => s.assigningTeamSlug)}::text[], ${part.map((s) => s.createdAt)}::timestamptz[],
+                      ${part.map((s) => s.lastActivityAt)}::timestamptz[], ${part.map((s) => s.lastActivityEditor)}::text[],
+                      ${part.map((s) => s.lastAuthenticatedAt)}::timestamptz[], ${part.map((s) => s.pendingCancellationDate)}::text[],
+                      ${part.map((s) => s.planType)}::text[])
+            as t(login, user_id, team, created_at, last_activity_at, editor, last_authenticated_at, pending, plan_type)
+        on conflict (org, login_key) do nothing`.execute(trx);
+    }
+    await markSynced(trx, org, { seats_synced_at: syncedAt });
+  });
+}
+
+/** Records the seats a plan added and cancelled, until the next sync reads GitHub's own view. */
+export async function recordAppliedSeatChanges(
+  db: Db,
+  org: string,
+  changes: { added: readonly { login: string; userId: number | null }[]; cancelled: readonly string[] },
+  at: Date,
+  planType: SeatPlanType,
+): Promise<void> {
+  const endOfCycle = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+  for (const part of chunks(changes.cancelled)) {
+    await sql`update copilot_seats set pending_cancellation_date = ${endOfCycle}
+               where org = ${org} and login_key = any(${part.map((l) => l.toLowerCase())}::text[])`.execute(db);
+  }
+  for (const part of chunks(changes.added)) {
+    await sql`
+      insert into copilot_seats (org, login_key, login, user_id, assigning_team_slug, created_at, last_activity_at,
+                                 last_activity_editor, last_authenticated_at, pending_cancellation_date, plan_type, synced_at)
+      select ${org}, lower(t.login), t.login, coalesce(t.user_id, 0), null, ${at}::timestamptz, null, null, null, null, ${planType}, ${at}::timestamptz
+        from unnest(${part.map((a) => a.login)}::text[], ${part.map((a) => a.userId)}::bigint[]) as t(login, user_id)
+      on conflict (org, login_key) do update set pending_cancellation_date = null`.execute(db);
+  }
+}
+
+/** Records an organization's Copilot billing settings. */
+export async function upsertBilling(
+  db: Db,
+  org: string,
+  billing: { seatManagementSetting: string; planType: string | null; seatBreakdown: unknown },
+  syncedAt: Date,
+): Promise<void> {
+  const values = {
+    org,
+    seat_management_setting: billing.seatManagementSetting,
+    plan_type: billing.planType,
+    seat_breakdown: JSON.stringify(billing.seatBreakdown ?? {}),
+    synced_at: syncedAt,
+  };
+  await db
+    .insertInto('copilot_billing')
+    .values(values)
+    .onConflict((oc) => oc.column('org').doUpdateSet(values))
+    .execute();
+}
+
+async function markSynced(
+  db: Db,
+  org: string,
+  fields: { members_synced_at?: Date; seats_synced_at?: Date },
+): Promise<void> {
+  await db
+    .insertInto('org_sync_state')
+    .values({ org, ...fields, last_error: null, updated_at: new Date() })
+    .onConflict((oc) => oc.column('org').doUpdateSet({ ...fields, last_error: null, updated_at: new Date() }))
+    .execute();
+}
+
+/** When the organization's members and seats were last fully synced. */
+export async function readSyncState(
+  db: Db,
+  org: string,
+): Promise<{ membersSyncedAt: Date | null; seatsSyncedAt: Date | null } | undefined> {
+  const row = await db.selectFrom('org_sync_state').selectAll().where('org', '=', org).executeTakeFirst();
+  return row ? { membersSyncedAt: row.members_synced_at, seatsSyncedAt: row.seats_synced_at } : undefined;
+}
+
+function iso(value: Date | string | null): string | null {
+  if (value === null) return null;
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+const SETTINGS: readonly SeatManagementSetting[] = ['assign_all', 'assign_selected', 'disabled', 'unconfigured'];
+
+/** The planner's view of an organization, read from the mirror. */
+export async function loadSnapshot(db: Db, org: string, orgLogin: string = org): Promise<OrgSnapshot> {
+  const [members, teams, memberships, seats, billing] = await Promise.all([
+    db.selectFrom('org_members').select(['login', 'user_id', 'role']).where('org', '=', org).where('present', '=', true).execute(),
+    db.selectFrom('org_teams').select(['slug', 'team_id', 'parent_slug']).where('org', '=', org).where('present', '=', true).execute(),
+    db.selectFrom('org_team_members').select(['team_slug', 'login']).where('org', '=', org).where('present', '=', true).execute(),
+    db.selectFrom('copilot_seats').selectAll().where('org', '=', org).execute(),
+    db.selectFrom('copilot_billing').selectAll().where('org', '=', org).executeTakeFirst(),
+  ]);
+  const teamMemberships: Record<string, string[]> = {};
+  for (const m of memberships) (teamMemberships[m.team_slug] ??= []).push(m.login);
+  const setting = billing?.seat_management_setting as SeatManagementSetting | undefined;
+  return {
+    org: orgLogin,
+    members: members.map((m) => ({ login: m.login, id: Number(m.user_id), role: m.role })),
+    teams: teams.map((t) => ({ slug: t.slug, id: Number(t.team_id), parentSlug: t.parent_slug })),
+    teamMemberships,
+    seats: seats.map((s) => ({
+      assigneeLogin: s.login,
+      assigneeId: Number(s.user_id),
+      assigningTeamSlug: s.assigning_team_slug,
+      createdAt: iso(s.created_at)!,
+      lastActivityAt: iso(s.last_activity_at),
+      lastActivityEditor: s.last_activity_editor,
+      lastAuthenticatedAt: iso(s.last_authenticated_at),
+      pendingCancellationDate: s.pending_cancellation_date,
+      planType: s.plan_type === 'business' || s.plan_type === 'enterprise' ? s.plan_type : 'unknown',
+    })),
+    billing: { seatManagementSetting: setting && SETTINGS.includes(setting) ? setting : 'unconfigured' },
+  };
+}

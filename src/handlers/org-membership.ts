@@ -1,0 +1,88 @@
+import type { Probot } from 'probot';
+import { findInstallation, findInstallationByOrg, orgKey } from '../db/installations.js';
+import { setMember, setTeam, setTeamMembership, teamSlugById } from '../db/mirror.js';
+import { enqueueReconcile } from '../jobs/reconcile-queue.js';
+import { deliveryTime } from './event-time.js';
+import type { HandlerDeps } from './handler-deps.js';
+
+interface OrgPayload {
+  organization?: { login: string };
+  installation?: { id: number };
+  sender?: { login: string } | null;
+}
+
+/** The active installation an event belongs to, or undefined when CEOS does not govern it. */
+async function governedOrg(deps: HandlerDeps, payload: OrgPayload) {
+  if (!payload.organization) return undefined;
+  const org = orgKey(payload.organization.login);
+  const installation = payload.installation
+    ? await findInstallation(deps.db, payload.installation.id)
+    : await findInstallationByOrg(deps.db, org);
+  if (!installation || installation.status !== 'active' || installation.org !== org) return undefined;
+  return { org, installationId: Number(installation.id) };
+}
+
+async function reconcileSoon(deps: HandlerDeps, target: { org: string; installationId: number }, actor: string) {
+  await enqueueReconcile(
+    deps.boss,
+    { org: target.org, installationId: target.installationId, trigger: 'webhook', actor },
+    { debounce: true },
+  );
+}
+
+/**
+ * Keeps the mirror's members, teams and team memberships current between full syncs. Each change
+ * is stamped with its delivery's time (out-of-order deliveries cannot undo newer ones), and a burst
+ * of changes folds into one debounced reconciliation.
+ */
+export function registerMembershipHandlers(app: Probot, deps: HandlerDeps): void {
+  const { db } = deps;
+
+  app.on(['organization.member_added', 'organization.member_removed'], async (context) => {
+    const target = await governedOrg(deps, context.payload);
+    if (!target) return;
+    const membership = context.payload.membership as { user: { login: string; id: number } | null; role: string };
+    if (!membership.user) return;
+    const present = context.payload.action === 'member_added';
+    const role = membership.role === 'admin' ? 'admin' : 'member';
+    await setMember(db, target.org, { login: membership.user.login, id: membership.user.id, role }, present, await deliveryTime(db, context.id));
+    await reconcileSoon(deps, target, context.payload.sender?.login ?? 'github');
+  });
+
+  app.on(['membership.added', 'membership.removed'], async (context) => {
+    const target = await governedOrg(deps, context.payload);
+    if (!target || context.payload.scope !== 'team') return;
+    const team = context.payload.team as { slug?: string; id: number };
+    const member = context.payload.member as { login: string } | null;
+    if (!member) return;
+    const slug = team.slug ?? (await teamSlugById(db, target.org, team.id));
+    if (!slug) return;
+    await setTeamMembership(db, target.org, slug, member.login, context.payload.action === 'added', await deliveryTime(db, context.id));
+    await reconcileSoon(deps, target, context.payload.sender?.login ?? 'github');
+  });
+
+  app.on(['team.created', 'team.edited', 'team.deleted'], async (context) => {
+    const target = await governedOrg(deps, context.payload);
+    if (!target) return;
+    const team = context.payload.team as { slug: string; id: number; name: string; parent?: { slug: string } | null };
+    const at = await deliveryTime(db, context.id);
+    const present = context.payload.action !== 'deleted';
+    if (context.payload.action === 'edited') {
+      // A rename changes the slug: the old slug's row goes, memberships move to the new one.
+      const previous = await teamSlugById(db, target.org, team.id);
+      if (previous && previous !== team.slug) {
+        await db.transaction().execute(async (trx) => {
+          await setTeam(trx, target.org, { slug: previous, id: team.id, name: team.name, parentSlug: null }, false, at);
+          await trx
+            .updateTable('org_team_members')
+            .set({ team_slug: team.slug })
+            .where('org', '=', target.org)
+            .where('team_slug', '=', previous)
+            .execute();
+        });
+      }
+    }
+    await setTeam(db, target.org, { slug: team.slug, id: team.id, name: team.name, parentSlug: team.parent?.slug ?? null }, present, at);
+    await reconcileSoon(deps, target, context.payload.sender?.login ?? 'github');
+  });
+}

@@ -1,0 +1,226 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { appendAuditEntries } from '../db/audit-log.js';
+import { recordDomainEvents } from '../db/domain-events.js';
+import { findInstallation } from '../db/installations.js';
+import { loadSnapshot, recordAppliedSeatChanges, replaceOrgGraph, replaceSeats, upsertBilling } from '../db/mirror.js';
+import { createOverrides, listActiveOverrides, toSeatOverride } from '../db/overrides.js';
+import { finishPlan, recordChangeResults, storePlan, summarizeChanges } from '../db/plans.js';
+import { savePolicy } from '../db/policies.js';
+import type { Database } from '../db/schema.js';
+import type { AuditEntryInput } from '../domain/audit/audit-entry.js';
+import type { Plan } from '../domain/plan-types.js';
+import { planReconciliation } from '../domain/planner/plan-reconciliation.js';
+import { type PolicyError, parsePolicy } from '../domain/policy/parse-policy.js';
+import type { Policy } from '../domain/policy/policy-schema.js';
+import { predominantPlanType } from '../domain/planner/seat-cost.js';
+import { applySeatChanges } from '../github/apply-seat-changes.js';
+import { fetchCopilotBilling } from '../github/fetch-copilot-billing.js';
+import { fetchCopilotSeats } from '../github/fetch-copilot-seats.js';
+import { type GraphqlClient, fetchOrgGraph } from '../github/fetch-org-graph.js';
+import type { GitHubOctokit } from '../github/github-octokit.js';
+import { fetchPolicyFile } from '../github/fetch-policy-file.js';
+import type { ReconcileJob } from './reconcile-queue.js';
+
+/** Where each organization keeps its policy. */
+export interface PolicyLocation {
+  /** Repository name in the organization (`.github` by default). */
+  repository: string;
+  /** Path of the file in that repository. */
+  path: string;
+}
+
+/** What a reconciliation run needs. */
+export interface ReconcileDeps {
+  db: Kysely<Database>;
+  octokit: GitHubOctokit;
+  graphql: GraphqlClient;
+  log: Logger;
+  policyLocation: PolicyLocation;
+  /** Usernames per seat add/cancel request. */
+  batchSize: number;
+  now: () => Date;
+}
+
+/** The policy as read for a run. */
+export interface LoadedPolicy {
+  policy: Policy | null;
+  errors: PolicyError[] | null;
+  sha: string | null;
+}
+
+/** What a run did. */
+export interface ReconcileResult {
+  status: 'skipped' | 'planned' | 'applied' | 'partially_applied' | 'report_only' | 'blocked' | 'no_policy' | 'invalid_policy';
+  planId: string | null;
+  plan: Plan | null;
+  policy: LoadedPolicy | null;
+  /** Seats changed on GitHub and changes that failed, when the plan was applied. */
+  outcome: { added: string[]; cancelled: string[]; failed: { login: string; action: 'add' | 'cancel'; message: string }[] } | null;
+}
+
+/** Actor type of the actor that asked for the run. */
+function actorOf(job: ReconcileJob): Pick<AuditEntryInput, 'actor' | 'actorType'> {
+  if (job.trigger === 'schedule' || job.trigger === 'resync') return { actor: 'schedule', actorType: 'schedule' };
+  if (job.trigger === 'api') return { actor: job.actor, actorType: 'api_key' };
+  if (job.trigger === 'install' || job.trigger === 'webhook') return { actor: 'ceos', actorType: 'app' };
+  return { actor: job.actor, actorType: 'user' };
+}
+
+/** Reads and validates the policy file from GitHub, and records what was read. */
+export async function loadPolicy(deps: ReconcileDeps, org: string, orgLogin: string, ref?: string): Promise<LoadedPolicy> {
+  const file = await fetchPolicyFile(deps.octokit as never, {
+    owner: orgLogin,
+    repo: deps.policyLocation.repository,
+    path: deps.policyLocation.path,
+    ref,
+  });
+  let loaded: LoadedPolicy = { policy: null, errors: null, sha: null };
+  if (file.found) {
+    const parsed = parsePolicy(file.text);
+    loaded = parsed.ok ? { policy: parsed.policy, errors: null, sha: file.sha } : { policy: null, errors: parsed.errors, sha: file.sha };
+  }
+  if (!ref) {
+    await savePolicy(deps.db, org, { sha: loaded.sha, ref: null, text: file.found ? file.text : null, policy: loaded.policy, errors: loaded.errors }, deps.now());
+  }
+  return loaded;
+}
+
+/**
+ * One reconciliation run for an organization: refresh the mirror from GitHub (seats and billing
+ * always, members and teams when asked), read the policy, plan, and apply the plan when the
+ * policy enforces it. Every seat change is recorded per user as it happens, with its audit entry
+ * in the same transaction; a run that fails part way leaves an exact record, and the next run
+ * plans against GitHub's new state, so nothing done is ever sent again.
+ */
+export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Promise<ReconcileResult> {
+  const { db, log } = deps;
+  const installation = await findInstallation(db, job.installationId);
+  if (!installation || installation.status !== 'active' || installation.org !== job.org) {
+    log.info({ org: job.org, installation: job.installationId }, 'reconciliation skipped: installation not active');
+    return { status: 'skipped', planId: null, plan: null, policy: null, outcome: null };
+  }
+  const org = job.org;
+  const orgLogin = installation.account_login;
+  const started = deps.now();
+
+  if (job.refreshGraph) {
+    const graph = await fetchOrgGraph(deps.graphql, orgLogin);
+    await replaceOrgGraph(db, org, graph, started);
+    log.info({ org, members: graph.members.length, teams: graph.teams.length, requests: graph.requests }, 'members and teams synced');
+  }
+  const [seatList, billing] = await Promise.all([fetchCopilotSeats(deps.octokit, orgLogin), fetchCopilotBilling(deps.octokit, orgLogin)]);
+  await replaceSeats(db, org, seatList.seats, started);
+  await upsertBilling(db, org, billing, started);
+
+  const policy = await loadPolicy(deps, org, orgLogin);
+  const snapshot = await loadSnapshot(db, org, orgLogin);
+  const overrides = (await listActiveOverrides(db, org, started)).map(toSeatOverride);
+  // An invalid policy changes nothing: it is planned as if absent and reported with its errors.
+  const plan = planReconciliation({ policy: policy.policy, snapshot, overrides, now: started.toISOString() });
+  const changes = plan.toAdd.length + plan.toCancel.length;
+  const willApply = job.apply && plan.mode === 'enforce' && plan.status === 'ok' && changes > 0;
+  const actor = actorOf(job);
+
+  const finalStatus = (): ReconcileResult['status'] => {
+    if (policy.errors) return 'invalid_policy';
+    if (plan.status === 'no_policy') return 'no_policy';
+    if (plan.status === 'blocked') return 'blocked';
+    if (plan.mode === 'report') return 'report_only';
+    return job.apply ? 'applied' : 'planned';
+  };
+
+  const planId = await db.transaction().execute(async (trx) => {
+    const id = await storePlan(trx, {
+      org,
+      trigger: job.trigger,
+      actor: job.actor,
+      plan,
+      policySha: policy.sha,
+      status: willApply ? 'applying' : plan.status === 'no_policy' ? 'no_policy' : plan.status === 'blocked' ? 'blocked' : plan.mode === 'report' ? 'report_only' : job.apply ? 'applied' : 'planned',
+    });
+    if (plan.violations.length > 0) {
+      await recordDomainEvents(trx, [{ type: 'violation.found', org, payload: { planId: id, count: plan.violations.length, codes: [...new Set(plan.violations.map((v) => v.code))] } }]);
+    }
+    return id;
+  });
+
+  let outcome: ReconcileResult['outcome'] = null;
+  let status = finalStatus();
+  if (willApply) {
+    const reasons = new Map<string, string>();
+    for (const e of plan.toAdd) reasons.set(`add:${e.login.toLowerCase()}`, e.reason.text);
+    for (const e of plan.toCancel) reasons.set(`cancel:${e.login.toLowerCase()}`, e.reason.text);
+    const userIds = new Map(plan.toAdd.map((e) => [e.login.toLowerCase(), e.userId]));
+    const planType = predominantPlanType(snapshot.seats);
+    const result = await applySeatChanges({
+      octokit: deps.octokit,
+      org: orgLogin,
+      changes: [
+        ...plan.toAdd.map((e) => ({ login: e.login, op: 'add' as const })),
+        ...plan.toCancel.map((e) => ({ login: e.login, op: 'cancel' as const })),
+      ],
+      batchSize: deps.batchSize,
+      log,
+      onResults: async (results) => {
+        const at = deps.now();
+        await db.transaction().execute(async (trx) => {
+          await recordChangeResults(trx, planId, results);
+          await appendAuditEntries(
+            trx,
+            org,
+            results.map((r) => ({
+              ...actor,
+              action: r.ok ? (r.op === 'add' ? 'seat.added' : 'seat.cancelled') : 'seat.change_failed',
+              target: r.login,
+              reason: r.ok ? (reasons.get(`${r.op}:${r.login.toLowerCase()}`) ?? '') : (r.error ?? 'failed'),
+              details: { planId, op: r.op, trigger: job.trigger },
+              at,
+            })),
+          );
+          const done = results.filter((r) => r.ok);
+          await recordAppliedSeatChanges(
+            trx,
+            org,
+            {
+              added: done.filter((r) => r.op === 'add').map((r) => ({ login: r.login, userId: userIds.get(r.login.toLowerCase()) ?? null })),
+              cancelled: done.filter((r) => r.op === 'cancel').map((r) => r.login),
+            },
+            at,
+            planType,
+          );
+          if (done.length > 0) {
+            await recordDomainEvents(trx, [{ type: 'seat.changed', org, payload: { planId, added: done.filter((r) => r.op === 'add').map((r) => r.login), cancelled: done.filter((r) => r.op === 'cancel').map((r) => r.login) } }]);
+          }
+        });
+      },
+    });
+    const summary = await summarizeChanges(db, planId);
+    const failedKeys = new Set(summary.failed.map((f) => f.login.toLowerCase()));
+    outcome = {
+      added: summary.done.filter((c) => c.op === 'add').map((c) => c.login),
+      cancelled: summary.done.filter((c) => c.op === 'cancel').map((c) => c.login),
+      failed: summary.failed.map((f) => ({ login: f.login, action: f.op, message: f.error })),
+    };
+    status = result.failed.length > 0 || failedKeys.size > 0 ? 'partially_applied' : 'applied';
+    await db.transaction().execute(async (trx) => {
+      // Inactivity cancellations stay cancelled: the override keeps the next run from granting them back.
+      const toRecord = plan.overridesToRecord.filter((o) => !failedKeys.has(o.login.toLowerCase()));
+      const created = await createOverrides(
+        trx,
+        toRecord.map((o) => ({ org, login: o.login, kind: o.kind, actor: 'ceos', reason: o.reason, expiresAt: o.expiresAt ? new Date(o.expiresAt) : null })),
+        deps.now(),
+      );
+      await appendAuditEntries(trx, org, [
+        ...created.map((o) => ({ actor: 'ceos', actorType: 'app' as const, action: 'override.created', target: o.login, reason: o.reason, details: { overrideId: o.id, kind: o.kind, planId } })),
+        { ...actor, action: 'reconciliation.applied', target: planId, reason: `${outcome!.added.length} added, ${outcome!.cancelled.length} cancelled, ${outcome!.failed.length} failed`, details: { trigger: job.trigger } },
+      ]);
+      await finishPlan(trx, planId, status === 'partially_applied' ? 'partially_applied' : 'applied');
+      await recordDomainEvents(trx, [{ type: 'reconciliation.finished', org, payload: { planId, status, added: outcome!.added.length, cancelled: outcome!.cancelled.length, failed: outcome!.failed.length } }]);
+    });
+  } else {
+    await recordDomainEvents(db, [{ type: 'reconciliation.finished', org, payload: { planId, status, added: 0, cancelled: 0, failed: 0 } }]);
+  }
+  log.info({ org, planId, status, adds: plan.toAdd.length, cancels: plan.toCancel.length, violations: plan.violations.length }, 'reconciliation finished');
+  return { status, planId, plan, policy, outcome };
+}

@@ -1,0 +1,57 @@
+import type { PgBoss } from 'pg-boss';
+import { z } from 'zod';
+
+/** Queue of reconciliation runs (a full sync is a run that refreshes the member graph first). */
+export const RECONCILE_QUEUE = 'reconcile-org';
+/** Queue of the scheduled full resync of every organization. */
+export const RESYNC_ALL_QUEUE = 'resync-all';
+
+/** Where a run's outcome is reported. */
+export const reportTargetSchema = z.discriminatedUnion('kind', [
+  /** `ceos/reconcile` check run on a pushed commit. */
+  z.object({ kind: z.literal('reconcile_check'), repo: z.string(), sha: z.string() }),
+  /** `ceos/compliance` check run on the policy repository's default branch. */
+  z.object({ kind: z.literal('compliance_check') }),
+  /** A reply to a slash command. */
+  z.object({ kind: z.literal('command_reply'), commandId: z.string() }),
+  z.object({ kind: z.literal('none') }),
+]);
+
+/** A reconciliation job's data, validated when the job is taken. */
+export const reconcileJobSchema = z.object({
+  org: z.string().min(1),
+  installationId: z.number().int().positive(),
+  trigger: z.enum(['install', 'schedule', 'resync', 'webhook', 'push', 'command', 'api', 'cli']),
+  actor: z.string().min(1),
+  /** Read members and teams from GitHub before planning, not only seats. */
+  refreshGraph: z.boolean().default(false),
+  /** Apply the plan when the policy is in enforce mode; false only plans. */
+  apply: z.boolean().default(true),
+  report: reportTargetSchema.default({ kind: 'none' }),
+});
+
+export type ReconcileJobData = z.input<typeof reconcileJobSchema>;
+export type ReconcileJob = z.output<typeof reconcileJobSchema>;
+
+/** Seconds a burst of membership webhooks is gathered into one run. */
+export const DEBOUNCE_SECONDS = 30;
+
+/**
+ * Queues a reconciliation for an organization. All runs of one organization share a group that
+ * workers take one at a time, across instances. A debounced run (membership webhooks) takes a
+ * throttle slot: further requests inside the window fold into the next slot's single run.
+ */
+export async function enqueueReconcile(
+  boss: PgBoss,
+  data: ReconcileJobData,
+  options: { debounce?: boolean; db?: Parameters<PgBoss['send']>[2] extends infer O ? O extends { db?: infer D } ? D : never : never } = {},
+): Promise<string | null> {
+  const job = reconcileJobSchema.parse(data);
+  return boss.send(RECONCILE_QUEUE, job, {
+    group: { id: job.org },
+    ...(options.debounce
+      ? { singletonKey: `debounce:${job.org}`, singletonSeconds: DEBOUNCE_SECONDS, singletonNextSlot: true, startAfter: DEBOUNCE_SECONDS }
+      : {}),
+    ...(options.db ? { db: options.db } : {}),
+  });
+}
