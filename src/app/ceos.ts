@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { ApplicationFunction, Probot } from 'probot';
 import { type DatabaseHandle, connectDatabase, pingDatabase } from '../db/connect.js';
 import { DELIVERIES_CHANNEL, countQueuedDeliveries } from '../db/deliveries.js';
+import { DOMAIN_EVENTS_CHANNEL, DomainEventBus } from '../db/domain-events.js';
+import { DomainEventDispatcher } from '../jobs/domain-event-dispatcher.js';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { createAppFunction } from '../handlers/index.js';
 import { type DeliveryInbox, createDeliveryInbox } from '../intake/delivery-inbox.js';
@@ -25,6 +27,8 @@ export interface Ceos {
   boss: PgBoss;
   metrics: Metrics;
   inbox: DeliveryInbox;
+  /** In-process subscribers to domain events (seat changes, finished reconciliations, violations). */
+  events: DomainEventBus;
   /** Present when this process runs workers and the GitHub App is configured. */
   worker?: DeliveryWorker;
   probot?: Probot;
@@ -145,6 +149,23 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       );
     }
 
+    // The outbox's one subscriber today: a structured log line and a counter per event. Notification
+    // channels (chat, e-mail) attach here.
+    const bus = new DomainEventBus();
+    bus.subscribe('*', (event) => {
+      metrics.domainEvents.inc({ type: event.type });
+      log.info({ event: event.type, org: event.org, ...event.payload }, 'domain event');
+    });
+    if (config.workersEnabled) {
+      const dispatcher = new DomainEventDispatcher(database.db, bus, log);
+      const unlistenEvents = await database.listen(DOMAIN_EVENTS_CHANNEL, () => dispatcher.wake());
+      dispatcher.start();
+      cleanups.push(async () => {
+        await unlistenEvents();
+        await dispatcher.stop();
+      });
+    }
+
     const inbox = createDeliveryInbox(database.db, () => worker?.wake(), {
       maxBatch: config.intakeMaxBatch,
       maxBatchBytes: 8 * 1024 * 1024,
@@ -212,6 +233,7 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       boss,
       metrics,
       inbox,
+      events: bus,
       worker,
       probot,
       url,

@@ -11,6 +11,7 @@ export interface Metrics {
   jobFailures: Counter<'queue'>;
   queueDepth: Gauge<'status'>;
   githubRateLimitRemaining: Gauge<'resource'>;
+  domainEvents: Counter<'type'>;
 }
 
 /**
@@ -76,6 +77,12 @@ export function createMetrics(readQueueDepth?: () => Promise<Record<string, numb
       name: 'ceos_github_rate_limit_remaining',
       help: 'Requests left in the current GitHub rate-limit window, by resource.',
       labelNames: ['resource'],
+      registers: [registry],
+    }),
+    domainEvents: new Counter({
+      name: 'ceos_domain_events_total',
+      help: 'Domain events dispatched from the outbox, by type.',
+      labelNames: ['type'],
       registers: [registry],
     }),
   };

@@ -6,6 +6,7 @@ import { type DatabaseHandle, DatabaseInUseError, connectDatabase } from '../db/
 import { getDelivery, listDeliveries, replayDelivery } from '../db/deliveries.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { DeliveryStatus } from '../db/schema.js';
+import { registerAuditCommands } from './audit-command.js';
 import { formatTable } from './format-table.js';
 
 const STATUSES: DeliveryStatus[] = ['received', 'processing', 'processed', 'failed', 'dead'];
@@ -127,6 +128,8 @@ deliveries
       out(`delivery ${guid} queued for processing`);
     });
   });
+
+registerAuditCommands(program, withDatabase, out);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof UserError || error instanceof DatabaseInUseError) {

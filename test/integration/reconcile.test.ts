@@ -153,6 +153,16 @@ describe(`seat reconciliation end to end (${backend})`, () => {
     const admin = await ceos.database.db.selectFrom('org_members').select('role').where('login_key', '=', 'alice').executeTakeFirstOrThrow();
     expect(admin.role).toBe('admin');
 
+    // Domain events leave the outbox through the one dispatch point.
+    await vi.waitFor(async () => {
+      const dispatched = await ceos!.metrics.registry.getSingleMetricAsString('ceos_domain_events_total');
+      expect(dispatched).toContain('type="seat.changed"');
+      expect(dispatched).toContain('type="reconciliation.finished"');
+      expect(dispatched).toContain('type="violation.found"');
+    });
+    const pending = await ceos.database.db.selectFrom('domain_events').select('id').where('dispatched_at', 'is', null).execute();
+    expect(pending).toEqual([]);
+
     const writesAfterFirst = writes(github);
     expect(writesAfterFirst).toBe(2);
     await enqueueReconcile(ceos.boss, { org: 'acme', installationId: 77, trigger: 'api', actor: 'api-key:test' });
