@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     restoreMocks: true,
+    // The JSON results let CI print a plain summary line per database backend.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results.json' },
   },
 });
