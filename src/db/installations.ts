@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { InstallationsTable, InstallationStatus } from './mirror-schema.js';
 import type { Database } from './schema.js';
 
@@ -23,7 +23,7 @@ export function orgKey(login: string): string {
 
 /** Records (or refreshes) an installation with the given status. */
 export async function upsertInstallation(
-  db: Kysely<Database>,
+  db: Kysely<Database> | Transaction<Database>,
   facts: InstallationFacts,
   status: InstallationStatus,
 ): Promise<void> {
@@ -58,7 +58,7 @@ export async function upsertInstallation(
 
 /** Changes an installation's status; returns false when it is unknown. */
 export async function setInstallationStatus(
-  db: Kysely<Database>,
+  db: Kysely<Database> | Transaction<Database>,
   id: number,
   status: InstallationStatus,
 ): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Probot } from 'probot';
+import { appendAudit } from '../db/audit-log.js';
 import { orgKey, setInstallationStatus, upsertInstallation } from '../db/installations.js';
 import { RECONCILE_QUEUE, enqueueReconcile } from '../jobs/reconcile-queue.js';
 import type { HandlerDeps } from './handler-deps.js';
@@ -34,7 +35,18 @@ export function registerInstallationHandlers(app: Probot, { db, boss, log }: Han
     const installation = context.payload.installation as InstallationPayload;
     if (!installation.account) return;
     const info = facts(installation);
-    await upsertInstallation(db, info, 'active');
+    await db.transaction().execute(async (trx) => {
+      await upsertInstallation(trx, info, 'active');
+      await appendAudit(trx, {
+        org: orgKey(info.accountLogin),
+        actor: context.payload.sender.login,
+        actorType: 'user',
+        action: context.payload.action === 'created' ? 'installation.created' : `installation.${context.payload.action}`,
+        target: String(info.id),
+        reason: `GitHub App ${context.payload.action === 'created' ? 'installed' : context.payload.action.replace(/_/g, ' ')} on ${info.accountLogin}`,
+        details: { installationId: info.id, permissions: info.permissions },
+      });
+    });
     log.info({ org: info.accountLogin, installation: info.id, action: context.payload.action }, 'installation active');
     if (info.accountType !== 'Organization') return;
     await enqueueReconcile(boss, {
@@ -50,8 +62,20 @@ export function registerInstallationHandlers(app: Probot, { db, boss, log }: Han
   app.on(['installation.deleted', 'installation.suspend'], async (context) => {
     const installation = context.payload.installation as InstallationPayload;
     const status = context.payload.action === 'deleted' ? 'deleted' : 'suspended';
-    if (installation.account) await upsertInstallation(db, facts(installation), status);
-    else await setInstallationStatus(db, installation.id, status);
+    await db.transaction().execute(async (trx) => {
+      if (installation.account) await upsertInstallation(trx, facts(installation), status);
+      else await setInstallationStatus(trx, installation.id, status);
+      if (installation.account) {
+        await appendAudit(trx, {
+          org: orgKey(installation.account.login),
+          actor: context.payload.sender?.login ?? 'github',
+          actorType: 'user',
+          action: `installation.${context.payload.action}`,
+          target: String(installation.id),
+          reason: `GitHub App ${status} on ${installation.account.login}; CEOS stops working there`,
+        });
+      }
+    });
     if (installation.account) await boss.unschedule(RECONCILE_QUEUE, orgKey(installation.account.login));
     log.info({ installation: installation.id, status }, 'installation stopped');
   });

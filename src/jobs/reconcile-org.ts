@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { appendAuditEntries } from '../db/audit-log.js';
+import { appendAudit, appendAuditEntries } from '../db/audit-log.js';
 import { recordDomainEvents } from '../db/domain-events.js';
 import { findInstallation } from '../db/installations.js';
 import { loadSnapshot, recordAppliedSeatChanges, replaceOrgGraph, replaceSeats, upsertBilling } from '../db/mirror.js';
 import { createOverrides, listActiveOverrides, toSeatOverride } from '../db/overrides.js';
 import { finishPlan, recordChangeResults, storePlan, summarizeChanges } from '../db/plans.js';
-import { savePolicy } from '../db/policies.js';
+import { readStoredPolicy, savePolicy } from '../db/policies.js';
 import type { Database } from '../db/schema.js';
 import type { AuditEntryInput } from '../domain/audit/audit-entry.js';
 import type { Plan } from '../domain/plan-types.js';
@@ -81,7 +81,26 @@ export async function loadPolicy(deps: ReconcileDeps, org: string, orgLogin: str
     loaded = parsed.ok ? { policy: parsed.policy, errors: null, sha: file.sha } : { policy: null, errors: parsed.errors, sha: file.sha };
   }
   if (!ref) {
-    await savePolicy(deps.db, org, { sha: loaded.sha, ref: null, text: file.found ? file.text : null, policy: loaded.policy, errors: loaded.errors }, deps.now());
+    const previous = await readStoredPolicy(deps.db, org);
+    await deps.db.transaction().execute(async (trx) => {
+      await savePolicy(trx, org, { sha: loaded.sha, ref: null, text: file.found ? file.text : null, policy: loaded.policy, errors: loaded.errors }, deps.now());
+      if (!previous || previous.sha !== loaded.sha) {
+        // A new version of the policy is part of the compliance record.
+        await appendAudit(trx, {
+          org,
+          actor: 'ceos',
+          actorType: 'app',
+          action: 'policy.loaded',
+          target: loaded.sha,
+          reason: !file.found
+            ? 'no policy file: nothing is changed'
+            : loaded.errors
+              ? `invalid policy (${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}): nothing is changed`
+              : `policy in ${loaded.policy!.mode} mode`,
+          details: { path: deps.policyLocation.path, repository: deps.policyLocation.repository, previousSha: previous?.sha ?? null },
+        });
+      }
+    });
   }
   return loaded;
 }

@@ -145,6 +145,7 @@ describe(`seat reconciliation end to end (${backend})`, () => {
     const audit = await ceos.database.db.selectFrom('audit_log').select(['action', 'target']).where('org', '=', 'acme').execute();
     expect(audit.filter((a) => a.action === 'seat.added').map((a) => a.target).sort()).toEqual(['alice', 'carol']);
     expect(audit.filter((a) => a.action === 'seat.cancelled')).toHaveLength(6);
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['installation.created', 'policy.loaded', 'override.created', 'reconciliation.applied']));
     expect((await verifyAuditChain(ceos.database.db, { org: 'acme' })).ok).toBe(true);
 
     // The mirror holds the nested teams and the member roles.
