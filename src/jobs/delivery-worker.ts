@@ -47,6 +47,9 @@ export class DeliveryWorker {
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #lastSweep = 0;
+  // Whether the last claim stopped for lack of room rather than of work: only then does a freed
+  // slot look for more at once (otherwise a NOTIFY or the poll will).
+  #backlog = false;
   #inFlight = new Set<Promise<void>>();
   #completions: GroupCommit<{ id: string; workerId: string }, undefined>;
 
@@ -119,6 +122,7 @@ export class DeliveryWorker {
       for (;;) {
         this.#wakeAgain = false;
         const room = this.options.concurrency - this.#active;
+        if (room <= 0) this.#backlog = true;
         if (!this.#running || room <= 0) break;
         const claimed = await claimDueDeliveries(this.db, {
           limit: Math.min(room, 500),
@@ -127,8 +131,9 @@ export class DeliveryWorker {
           maxAttempts: this.options.maxAttempts,
         });
         for (const delivery of claimed) this.#startOne(delivery);
+        this.#backlog = claimed.length === Math.min(room, 500);
         // A short batch means nothing else is due right now, unless a wake-up came meanwhile.
-        if (claimed.length < Math.min(room, 500) && !this.#wakeAgain) break;
+        if (!this.#backlog && !this.#wakeAgain) break;
       }
       if (this.#running && Date.now() - this.#lastSweep >= this.options.pollIntervalMs) {
         this.#lastSweep = Date.now();
@@ -156,7 +161,7 @@ export class DeliveryWorker {
       this.#active--;
       this.#inFlight.delete(run);
       // A free slot: look for more only when the claim loop stopped for lack of room.
-      if (this.#running && !this.#claiming && this.#active <= this.options.concurrency / 2) this.wake();
+      if (this.#backlog && this.#running && !this.#claiming && this.#active <= this.options.concurrency / 2) this.wake();
     });
     this.#inFlight.add(run);
   }
