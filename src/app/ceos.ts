@@ -180,7 +180,9 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       readiness: [
         async () => ({ name: 'database', ok: await pingDatabase(database.db) }),
         async () => {
-          const pending = await pendingMigrations(database.db, database.schema);
+          // Caught here so the failing check keeps its name when the database is unreachable.
+          const pending = await pendingMigrations(database.db, database.schema).catch(() => undefined);
+          if (!pending) return { name: 'migrations', ok: false, detail: 'migration state unreadable' };
           return { name: 'migrations', ok: pending.length === 0, detail: pending.length ? `pending: ${pending.join(', ')}` : undefined };
         },
         async () => ({

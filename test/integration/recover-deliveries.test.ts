@@ -184,6 +184,7 @@ describe(`missed-delivery recovery (${backend})`, () => {
         redelivered: 1,
         failed: 0,
       }),
+      { timeout: 20_000, interval: 50 },
     );
     expect(github.violations).toEqual([]);
   });
