@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { AuditTables } from './audit-schema.js';
+import type { CommandsTables } from './commands-schema.js';
 import type { GovernanceTables } from './governance-schema.js';
 import type { MirrorTables } from './mirror-schema.js';
 
@@ -43,6 +44,6 @@ export interface InboxTables {
 }
 
 /** The CEOS database: each area declares its tables in its own file. */
-export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables {}
+export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables {}
 
 export type Delivery = Selectable<DeliveriesTable>;

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as deliveries from './2026-11-29T1000-deliveries.js';
 import * as governance from './2026-11-29T1100-governance.js';
 import * as audit from './2026-11-29T1200-audit.js';
+import * as commands from './2026-11-29T1300-commands.js';
 
 /**
  * Every migration, by name. Listed statically so the compiled app and the tests see the same set
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-29T1000-deliveries': deliveries,
   '2026-11-29T1100-governance': governance,
   '2026-11-29T1200-audit': audit,
+  '2026-11-29T1300-commands': commands,
 };

@@ -1,0 +1,48 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+/**
+ * Where a command stands: `queued` waits for the command job, `refused` waits for the refusal
+ * reply, `waiting` waits for the reconciliation run that answers it; `done` and `failed` are final.
+ */
+export type CommandStatus = 'queued' | 'refused' | 'waiting' | 'done' | 'failed';
+
+/** One `/copilot` line of an issue or pull request comment. */
+export interface CommandsTable {
+  id: Generated<string>;
+  /** Organization key (lower-cased login). */
+  org: string;
+  installation_id: ColumnType<string, number | string, never>;
+  /** Repository full name, as GitHub spells it. */
+  repository: string;
+  issue_number: number;
+  comment_id: ColumnType<string, number | string, never>;
+  /** 1-based line of the comment the command is on. */
+  line: number;
+  /** The line as written, trimmed. */
+  source: string;
+  /** Login of the comment's author, as GitHub spells it. */
+  commenter: string;
+  /** The command's verb, or null when the line could not be understood. */
+  verb: string | null;
+  /** The parsed command (JSON), or null when the line could not be understood. */
+  command: ColumnType<unknown, string | null, never>;
+  /** What is wrong with the line, when it could not be understood. */
+  usage_error: string | null;
+  status: CommandStatus;
+  /** The delivery that brought the comment first. */
+  delivery_id: string;
+  /** When the overrides a grant or revoke recorded end. */
+  expires_at: NullableTimestamp;
+  reply_comment_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  /** Why the command failed, as told in its reply. */
+  error: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  finished_at: NullableTimestamp;
+}
+
+/** Tables of slash commands. */
+export interface CommandsTables {
+  commands: CommandsTable;
+}

@@ -1,0 +1,104 @@
+import type { Probot } from 'probot';
+import { appendAuditEntries } from '../db/audit-log.js';
+import { type NewCommand, insertCommands, isCommentRecorded } from '../db/commands.js';
+import { findInstallation, orgKey } from '../db/installations.js';
+import { readStoredPolicy } from '../db/policies.js';
+import { isCommandRepository } from '../domain/commands/is-command-repository.js';
+import { parseCommands } from '../domain/commands/parse-commands.js';
+import { POLICY_DEFAULTS } from '../domain/policy/policy-schema.js';
+import { reactToIssueComment } from '../github/comments.js';
+import { checkCommandPermission, isBotCommenter } from '../governance/command-permission.js';
+import { enqueueCommentCommands } from '../jobs/command-queue.js';
+import type { HandlerDeps } from './handler-deps.js';
+
+interface CommentPayload {
+  comment: { id: number; body?: string | null; user: { login: string; type: string } | null };
+  issue: { number: number };
+  repository: { name: string; full_name: string; owner: { login: string } };
+  installation?: { id: number };
+  sender?: { login: string; type: string } | null;
+}
+
+/**
+ * `/copilot` commands in new comments of the command repositories. The handler only decides
+ * whether a comment is a command and whether its author may give it, records it (once per
+ * comment, whatever the delivery), reacts 👀 and queues the job that carries it out.
+ * Edited and deleted comments are not read: a command is what was first written.
+ */
+export function registerIssueCommentCommandHandlers(app: Probot, deps: HandlerDeps): void {
+  app.on('issue_comment.created', async (context) => {
+    const { db, boss, log } = deps;
+    const payload = context.payload as unknown as CommentPayload;
+    const author = payload.comment.user;
+    if (author === null || isBotCommenter(author)) return;
+    if (payload.sender && isBotCommenter(payload.sender)) return;
+    const lines = parseCommands(payload.comment.body ?? '');
+    if (lines.length === 0 || payload.installation === undefined) return;
+
+    const orgLogin = payload.repository.owner.login;
+    const org = orgKey(orgLogin);
+    const installation = await findInstallation(db, payload.installation.id);
+    if (!installation || installation.status !== 'active' || installation.org !== org || installation.account_type !== 'Organization') return;
+    const policy = (await readStoredPolicy(db, org))?.policy ?? null;
+    const repositories = policy?.commands?.repositories ?? POLICY_DEFAULTS.commandRepositories;
+    if (!isCommandRepository(payload.repository.name, repositories)) return;
+    const commentId = payload.comment.id;
+    if (await isCommentRecorded(db, commentId)) {
+      log.info({ org, commentId, delivery: context.id }, 'command comment already recorded');
+      return;
+    }
+
+    const permission = await checkCommandPermission(
+      { db, octokit: context.octokit },
+      { org, orgLogin, commenter: author, commandTeams: policy?.commands?.teams ?? POLICY_DEFAULTS.commandTeams },
+    );
+    if (permission.decision === 'ignore') return;
+    const allowed = permission.decision === 'allow';
+    const standing =
+      permission.decision === 'refuse'
+        ? 'not an organization owner or a member of a command team'
+        : permission.via === 'org-owner'
+          ? 'organization owner'
+          : `member of the command team ${permission.team ?? ''}`;
+    const comment = { owner: orgLogin, repo: payload.repository.name, commentId };
+    // 👀 goes first, before the job can exist, so it always precedes the 🚀 or 😕 the job adds.
+    if (allowed) await reactToIssueComment(context.octokit, comment, 'eyes');
+
+    const commands: NewCommand[] = lines.map((parsed) => ({
+      org,
+      installationId: payload.installation!.id,
+      repository: payload.repository.full_name,
+      issueNumber: payload.issue.number,
+      commentId,
+      line: parsed.line,
+      source: parsed.source,
+      commenter: author.login,
+      command: parsed.kind === 'command' ? parsed.command : null,
+      usageError: parsed.kind === 'usage-error' ? parsed.message : null,
+      status: allowed ? 'queued' : 'refused',
+      deliveryId: context.id,
+    }));
+    const recorded = await db.transaction().execute(async (trx) => {
+      const inserted = await insertCommands(trx, commands);
+      if (inserted.length === 0) return 0;
+      const ids = new Map(inserted.map((r) => [r.line, r.id]));
+      await appendAuditEntries(
+        trx,
+        org,
+        commands
+          .filter((c) => ids.has(c.line))
+          .map((c) => ({
+            actor: author.login,
+            actorType: 'user' as const,
+            action: allowed ? 'command.accepted' : 'command.refused',
+            target: c.command?.verb ?? null,
+            reason: `${c.source} (${standing})`,
+            details: { commandId: ids.get(c.line), repository: c.repository, issue: c.issueNumber, commentId, line: c.line, delivery: context.id },
+          })),
+      );
+      await enqueueCommentCommands(boss, trx, { org, commentId: String(commentId) });
+      return inserted.length;
+    });
+    log.info({ org, commentId, commands: recorded, allowed, delivery: context.id }, recorded > 0 ? 'command comment recorded' : 'command comment already recorded');
+  });
+}

@@ -1,0 +1,122 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { type CommandRow, findCommand, finishCommand } from '../db/commands.js';
+import type { Database } from '../db/schema.js';
+import type { Command } from '../domain/commands/command-types.js';
+import type { ApplyOutcome } from '../domain/reports/apply-outcome.js';
+import { codeSpan, shorten } from '../domain/reports/markdown-escape.js';
+import { type CommandReplyInput, renderCommandReply } from '../domain/reports/render-command-reply.js';
+import { createIssueComment, reactToIssueComment } from '../github/comments.js';
+import type { GitHubOctokit } from '../github/github-octokit.js';
+import type { ReconcileResult } from './reconcile-org.js';
+import type { ReconcileJob } from './reconcile-queue.js';
+import type { ReconcileReporter } from './reconcile-worker.js';
+
+/** What answering a command needs. */
+export interface CommandReplyDeps {
+  db: Kysely<Database>;
+  log: Logger;
+}
+
+/** A reply to post for a command, and how the command ended. */
+export interface CommandAnswer {
+  /** Markdown of the reply comment. */
+  body: string;
+  /** `failed` adds 😕; `done` adds 🚀 once every command of the comment is done; `refused` adds nothing. */
+  status: 'done' | 'failed' | 'refused';
+  /** Why it failed, as the reply says. */
+  error?: string | null;
+}
+
+/** The comment a command was written in, and its issue. */
+export function commentOf(row: CommandRow): { owner: string; repo: string; issueNumber: number; commentId: number } {
+  const [owner = '', repo = ''] = row.repository.split('/', 2);
+  return { owner, repo, issueNumber: row.issue_number, commentId: Number(row.comment_id) };
+}
+
+/**
+ * Posts a command's reply, finishes it, and reacts: 😕 at once when it failed, 🚀 when it was the
+ * last command of its comment to finish and none failed. A command already finished (a retried
+ * job or reconciliation run) is not answered again.
+ */
+export async function answerCommand(deps: CommandReplyDeps, octokit: GitHubOctokit, row: CommandRow, answer: CommandAnswer): Promise<void> {
+  const current = await findCommand(deps.db, row.id);
+  if (current === undefined || current.finished_at !== null) return;
+  const issue = commentOf(row);
+  const replyId = await createIssueComment(octokit, issue, answer.body);
+  const progress = await finishCommand(deps.db, row.id, { status: answer.status, replyCommentId: replyId, error: answer.error ?? null });
+  deps.log.info({ org: row.org, commandId: row.id, commentId: issue.commentId, verb: row.verb, status: answer.status, reply: replyId }, 'command answered');
+  if (!progress.finished || answer.status === 'refused') return;
+  if (answer.status === 'failed') await reactToIssueComment(octokit, issue, 'confused');
+  else if (progress.allFinished && !progress.anyFailed) await reactToIssueComment(octokit, issue, 'rocket');
+}
+
+/** The reply to a command that could not be carried out. */
+export function renderCommandFailure(source: string, reason: string): string {
+  return `> ${codeSpan(shorten(source, 300))}\n\n😕 CEOS could not carry out this command: ${reason}`;
+}
+
+// Runs that could change nothing (no policy, an invalid one, seats not assigned per user) leave
+// an `apply`, `grant` or `revoke` undone; report mode is not a failure: it is what the policy asks.
+const UNDONE: ReadonlySet<ReconcileResult['status']> = new Set(['blocked', 'no_policy', 'invalid_policy']);
+
+/** The answer to a `plan`, `apply`, `grant` or `revoke` from the reconciliation run it asked for. */
+export function answerFromRun(row: CommandRow, result: ReconcileResult): CommandAnswer {
+  const command = row.command as Command | null;
+  const plan = result.plan;
+  if (command === null || plan === null) {
+    return { body: renderCommandFailure(row.source, 'the reconciliation run made no plan.'), status: 'failed', error: 'no plan' };
+  }
+  const base = { source: row.source, plan, planId: result.planId };
+  let input: CommandReplyInput;
+  switch (command.verb) {
+    case 'plan':
+      return { body: renderCommandReply({ ...base, verb: 'plan' }), status: 'done' };
+    case 'apply':
+      input = { ...base, verb: 'apply', outcome: outcomeOf(result) };
+      break;
+    case 'grant':
+    case 'revoke':
+      input = {
+        ...base,
+        verb: command.verb,
+        command: { logins: command.logins, duration: command.duration, reason: command.reason },
+        expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
+        outcome: outcomeOf(result),
+      };
+      break;
+    default:
+      return { body: renderCommandFailure(row.source, 'this command is not answered by a reconciliation run.'), status: 'failed', error: 'unexpected verb' };
+  }
+  const failures = result.outcome?.failed.length ?? 0;
+  const undone = UNDONE.has(result.status);
+  const error = failures > 0 ? `${failures} seat changes failed` : undone ? `nothing could be changed (${result.status})` : null;
+  return { body: renderCommandReply(input), status: error === null ? 'done' : 'failed', error };
+}
+
+/** What the run changed; an applied run with nothing to change changed nothing, which is an outcome too. */
+function outcomeOf(result: ReconcileResult): ApplyOutcome | null {
+  if (result.outcome !== null) return result.outcome;
+  return result.status === 'applied' ? { added: [], cancelled: [], failed: [] } : null;
+}
+
+/**
+ * Answers the command a reconciliation run was asked for (`report: { kind: 'command_reply' }`):
+ * the reconciliation reporter calls it after the run.
+ */
+export async function replyToCommand(
+  deps: CommandReplyDeps,
+  job: ReconcileJob,
+  result: ReconcileResult,
+  octokit: GitHubOctokit,
+): Promise<void> {
+  if (job.report.kind !== 'command_reply') return;
+  const row = await findCommand(deps.db, job.report.commandId);
+  if (row === undefined || row.finished_at !== null) return;
+  await answerCommand(deps, octokit, row, answerFromRun(row, result));
+}
+
+/** `replyToCommand` bound to its dependencies, in the shape the reconciliation reporter takes. */
+export function createCommandReplier(deps: CommandReplyDeps): ReconcileReporter {
+  return (job, result, octokit) => replyToCommand(deps, job, result, octokit as GitHubOctokit);
+}

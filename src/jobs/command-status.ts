@@ -1,0 +1,108 @@
+import type { Kysely } from 'kysely';
+import { loadSnapshot } from '../db/mirror.js';
+import { listActiveOverrides, toSeatOverride } from '../db/overrides.js';
+import { readStoredPolicy } from '../db/policies.js';
+import type { Database } from '../db/schema.js';
+import type { OrgSnapshot, Plan, SeatOverride } from '../domain/plan-types.js';
+import { planReconciliation } from '../domain/planner/plan-reconciliation.js';
+import { type TeamIndex, expandTeamMembers, indexTeams } from '../domain/planner/team-members.js';
+import type { Policy } from '../domain/policy/policy-schema.js';
+import type { UserSeatStatus } from '../domain/reports/user-seat-status.js';
+
+const DAY_MS = 86_400_000;
+
+/** The organization as CEOS's copy knows it, and the plan reconciling now would make. */
+export interface MirrorView {
+  /** The policy as last read, or null when absent, invalid or never read. */
+  policy: Policy | null;
+  /** The mirrored organization. */
+  snapshot: OrgSnapshot;
+  /** Overrides in force. */
+  overrides: SeatOverride[];
+  /** A dry-run plan computed from the above. */
+  plan: Plan;
+}
+
+/** Plans from the mirror, without asking GitHub: what `status` and `report` answer from. */
+export async function planFromMirror(db: Kysely<Database>, org: string, orgLogin: string, now: Date): Promise<MirrorView> {
+  const [stored, snapshot, overrideRows] = await Promise.all([
+    readStoredPolicy(db, org),
+    loadSnapshot(db, org, orgLogin),
+    listActiveOverrides(db, org, now),
+  ]);
+  const policy = stored?.policy ?? null;
+  const overrides = overrideRows.map(toSeatOverride);
+  const plan = planReconciliation({ policy, snapshot, overrides, now: now.toISOString() });
+  return { policy, snapshot, overrides, plan };
+}
+
+/** What `/copilot status @user` tells about one person, from the mirror. */
+export function describeUserSeat(view: MirrorView, asked: string, now: Date): UserSeatStatus {
+  const key = asked.toLowerCase();
+  const member = view.snapshot.members.find((m) => m.login.toLowerCase() === key);
+  const seat = view.snapshot.seats.find((s) => s.assigneeLogin.toLowerCase() === key) ?? null;
+  const since = seat === null ? null : (seat.lastActivityAt ?? seat.createdAt);
+  return {
+    login: member?.login ?? seat?.assigneeLogin ?? asked,
+    orgMember: member !== undefined,
+    seat,
+    inactiveDays: since === null ? null : Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / DAY_MS)),
+    rules: view.policy === null ? [] : policyRulesFor(view.policy, view.snapshot, key),
+    overrides: view.overrides.filter((o) => o.login.toLowerCase() === key),
+  };
+}
+
+/** One sentence per policy rule that names the person, directly or through a team. */
+function policyRulesFor(policy: Policy, snapshot: OrgSnapshot, key: string): string[] {
+  const index = indexTeams(snapshot);
+  const parents = new Map(snapshot.teams.map((t) => [t.slug.toLowerCase(), t.parentSlug]));
+  const rules: string[] = [];
+  const named = (users: readonly string[] | undefined) => (users ?? []).some((u) => u.toLowerCase() === key);
+  const viaTeam = (teams: readonly string[] | undefined) => teamPath(index, parents, snapshot, teams ?? [], key);
+
+  if (named(policy.seats.deny?.users)) rules.push('denied: named in seats.deny.users');
+  const deniedBy = viaTeam(policy.seats.deny?.teams);
+  if (deniedBy !== null) rules.push(`denied: ${deniedBy} (seats.deny.teams)`);
+  if (named(policy.seats.grant.users)) rules.push('granted: named in seats.grant.users');
+  const grantedBy = viaTeam(policy.seats.grant.teams);
+  if (grantedBy !== null) rules.push(`granted: ${grantedBy} (seats.grant.teams)`);
+  if (policy.inactivity !== undefined) {
+    const exemptBy = named(policy.inactivity.exempt?.users) ? 'named in inactivity.exempt.users' : viaTeam(policy.inactivity.exempt?.teams);
+    rules.push(
+      exemptBy === null
+        ? `inactivity: the seat is cancelled after more than ${policy.inactivity.revoke_after_days} days without use`
+        : `exempt from the inactivity rule: ${exemptBy}`,
+    );
+  }
+  return rules;
+}
+
+/**
+ * How the person belongs to one of the named teams: "member of team X", or "member of team Y,
+ * a child team of X" when the membership comes through a child team. Null when they are in none.
+ */
+function teamPath(
+  index: TeamIndex,
+  parents: ReadonlyMap<string, string | null>,
+  snapshot: OrgSnapshot,
+  teams: readonly string[],
+  key: string,
+): string | null {
+  const team = expandTeamMembers(index, teams).get(key);
+  if (team === undefined) return null;
+  const target = team.toLowerCase();
+  const direct = Object.entries(snapshot.teamMemberships)
+    .filter(([, logins]) => logins.some((l) => l.toLowerCase() === key))
+    .map(([slug]) => slug);
+  if (direct.some((slug) => slug.toLowerCase() === target)) return `member of team ${team}`;
+  for (const slug of direct) {
+    const seen = new Set<string>();
+    let parent = parents.get(slug.toLowerCase()) ?? null;
+    while (parent !== null && !seen.has(parent.toLowerCase())) {
+      if (parent.toLowerCase() === target) return `member of team ${slug}, a child team of ${team}`;
+      seen.add(parent.toLowerCase());
+      parent = parents.get(parent.toLowerCase()) ?? null;
+    }
+  }
+  return `member of team ${team}`;
+}

@@ -1,0 +1,208 @@
+import type { Kysely } from 'kysely';
+import { type PgBoss, fromKysely } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Probot } from 'probot';
+import { type CommandRow, finishCommand, lastReconciledAt, listCommentCommands, markCommandWaiting } from '../db/commands.js';
+import { findInstallation } from '../db/installations.js';
+import { readStoredPolicy } from '../db/policies.js';
+import type { Database } from '../db/schema.js';
+import type { Command } from '../domain/commands/command-types.js';
+import { POLICY_DEFAULTS } from '../domain/policy/policy-schema.js';
+import { renderCommandReply } from '../domain/reports/render-command-reply.js';
+import { renderRefusal } from '../domain/reports/render-refusal.js';
+import { renderUsage } from '../domain/reports/render-usage.js';
+import { createIssueComment } from '../github/comments.js';
+import type { GitHubOctokit } from '../github/github-octokit.js';
+import { grantSeats, revokeSeats } from '../governance/seat-overrides.js';
+import { COMMAND_QUEUE, type CommandJob, commandJobSchema } from './command-queue.js';
+import { type CommandAnswer, answerCommand, commentOf, renderCommandFailure } from './command-reply.js';
+import { describeUserSeat, planFromMirror } from './command-status.js';
+import { enqueueReconcile } from './reconcile-queue.js';
+
+/** What the command worker needs. */
+export interface CommandWorkerDeps {
+  boss: PgBoss;
+  db: Kysely<Database>;
+  probot: Probot;
+  log: Logger;
+  now?: () => Date;
+}
+
+/** What running a comment's commands needs. */
+export interface CommandRunDeps {
+  boss: PgBoss;
+  db: Kysely<Database>;
+  octokit: GitHubOctokit;
+  log: Logger;
+  now: () => Date;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Starts the worker that carries out `/copilot` comments. A job that fails is retried; when its
+ * last attempt fails too, each command still unanswered gets a 😕 reply saying so.
+ */
+export async function startCommandWorker(deps: CommandWorkerDeps): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  await deps.boss.work(COMMAND_QUEUE, { batchSize: 1, localConcurrency: 2, includeMetadata: true }, async ([job]) => {
+    const parsed = commandJobSchema.safeParse(job!.data);
+    if (!parsed.success) {
+      // A malformed job can never succeed: say why and let it go to the dead-letter queue.
+      throw new Error(`invalid command job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    const rows = await listCommentCommands(deps.db, parsed.data.commentId);
+    const first = rows[0];
+    if (first === undefined) return { commands: 0 };
+    const log = deps.log.child({ org: first.org, commentId: first.comment_id, job: job!.id });
+    const octokit = (await deps.probot.auth(Number(first.installation_id))) as GitHubOctokit;
+    const run: CommandRunDeps = { boss: deps.boss, db: deps.db, octokit, log, now };
+    try {
+      await runCommentCommands(run, rows);
+    } catch (error) {
+      if (job!.retryCount >= job!.retryLimit) await failUnanswered(run, parsed.data.commentId, error);
+      throw error;
+    }
+    return { commands: rows.length };
+  });
+}
+
+/**
+ * Carries out a comment's commands in line order. Commands already answered, or handed to a
+ * reconciliation run, are skipped, so a retried job picks up where the last attempt stopped.
+ */
+export async function runCommentCommands(deps: CommandRunDeps, rows: readonly CommandRow[]): Promise<void> {
+  const pending = rows.filter((r) => r.finished_at === null);
+  const refused = pending.filter((r) => r.status === 'refused');
+  if (refused.length > 0) {
+    await answerRefusal(deps, refused);
+    return;
+  }
+  for (const row of pending) {
+    if (row.status !== 'queued') continue;
+    const answer = await runCommand(deps, row);
+    if (answer !== null) await answerCommand(deps, deps.octokit, row, answer);
+  }
+}
+
+/** One refusal per comment, however many commands it holds; no reaction, nothing else happens. */
+async function answerRefusal(deps: CommandRunDeps, rows: readonly CommandRow[]): Promise<void> {
+  const first = rows[0]!;
+  const policy = (await readStoredPolicy(deps.db, first.org))?.policy ?? null;
+  const body = renderRefusal({ login: first.commenter, commandTeams: policy?.commands?.teams ?? POLICY_DEFAULTS.commandTeams });
+  const replyId = await createIssueComment(deps.octokit, commentOf(first), body);
+  for (const row of rows) await finishCommand(deps.db, row.id, { status: 'refused', replyCommentId: replyId, error: null });
+  deps.log.info({ org: first.org, commenter: first.commenter, reply: replyId }, 'command refused');
+}
+
+/**
+ * Runs one command. Returns its answer, or null when a reconciliation run was asked for and
+ * will answer it (`plan`, `apply`, `grant`, `revoke`).
+ */
+async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<CommandAnswer | null> {
+  const command = row.command as Command | null;
+  if (command === null) {
+    return { body: renderUsage(row.usage_error ?? 'This command could not be understood.', row.source), status: 'failed', error: 'not understood' };
+  }
+  const installation = await findInstallation(deps.db, row.installation_id);
+  if (installation === undefined || installation.status !== 'active') {
+    return { body: renderCommandFailure(row.source, 'CEOS no longer manages this organization.'), status: 'failed', error: 'installation not active' };
+  }
+  const now = deps.now();
+  switch (command.verb) {
+    case 'help':
+      return { body: renderCommandReply({ verb: 'help', source: row.source }), status: 'done' };
+    case 'status': {
+      const view = await planFromMirror(deps.db, row.org, installation.account_login, now);
+      if (command.login === null) {
+        const last = await lastReconciledAt(deps.db, row.org);
+        return {
+          body: renderCommandReply({
+            verb: 'status',
+            scope: 'org',
+            source: row.source,
+            plan: view.plan,
+            planId: null,
+            lastReconciledAt: last === null ? null : last.toISOString(),
+          }),
+          status: 'done',
+        };
+      }
+      const user = describeUserSeat(view, command.login, now);
+      return { body: renderCommandReply({ verb: 'status', scope: 'user', source: row.source, user, plan: view.plan }), status: 'done' };
+    }
+    case 'report': {
+      const view = await planFromMirror(deps.db, row.org, installation.account_login, now);
+      return { body: renderCommandReply({ verb: 'report', source: row.source, plan: view.plan, planId: null }), status: 'done' };
+    }
+    case 'plan':
+    case 'apply':
+    case 'grant':
+    case 'revoke':
+      await handToReconciliation(deps, row, command, now);
+      return null;
+  }
+}
+
+/**
+ * Records what the command asks (the overrides of a grant or revoke) and queues the
+ * reconciliation run that answers it, in one transaction: the overrides, their audit entries,
+ * the run and the command's new status commit together, so a retried job never records twice.
+ */
+async function handToReconciliation(
+  deps: CommandRunDeps,
+  row: CommandRow,
+  command: Extract<Command, { verb: 'plan' | 'apply' | 'grant' | 'revoke' }>,
+  now: Date,
+): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    let expiresAt: Date | null = null;
+    if (command.verb === 'grant' || command.verb === 'revoke') {
+      expiresAt = command.duration === null ? null : new Date(now.getTime() + command.duration.hours * HOUR_MS);
+      const record = command.verb === 'grant' ? grantSeats : revokeSeats;
+      await record(
+        trx,
+        {
+          org: row.org,
+          logins: command.logins,
+          actor: row.commenter,
+          reason: command.reason ?? 'no reason given',
+          expiresAt,
+          details: { commandId: row.id, repository: row.repository, issue: row.issue_number, commentId: row.comment_id },
+        },
+        now,
+      );
+    }
+    await enqueueReconcile(
+      deps.boss,
+      {
+        org: row.org,
+        installationId: Number(row.installation_id),
+        trigger: 'command',
+        actor: row.commenter,
+        apply: command.verb !== 'plan',
+        report: { kind: 'command_reply', commandId: row.id },
+      },
+      { db: fromKysely(trx) },
+    );
+    await markCommandWaiting(trx, row.id, expiresAt);
+  });
+  deps.log.info({ org: row.org, commandId: row.id, verb: command.verb }, 'command handed to reconciliation');
+}
+
+/** After the last attempt: every command of the comment still unanswered says it failed. */
+async function failUnanswered(deps: CommandRunDeps, commentId: string, error: unknown): Promise<void> {
+  const status = (error as { status?: unknown }).status;
+  const reason =
+    typeof status === 'number'
+      ? `GitHub answered ${status} and it kept failing after several attempts. Try again later.`
+      : 'an unexpected error, which kept happening after several attempts. The details are in CEOS\'s log.';
+  for (const row of await listCommentCommands(deps.db, commentId)) {
+    if (row.finished_at !== null || row.status === 'waiting') continue;
+    try {
+      await answerCommand(deps, deps.octokit, row, { body: renderCommandFailure(row.source, reason), status: 'failed', error: reason });
+    } catch (replyError) {
+      deps.log.error({ err: replyError, commandId: row.id }, 'could not report a failed command');
+    }
+  }
+}
