@@ -62,7 +62,15 @@ export function registerIssueCommentCommandHandlers(app: Probot, deps: HandlerDe
           : `member of the command team ${permission.team ?? ''}`;
     const comment = { owner: orgLogin, repo: payload.repository.name, commentId };
     // 👀 goes first, before the job can exist, so it always precedes the 🚀 or 😕 the job adds.
-    if (allowed) await reactToIssueComment(context.octokit, comment, 'eyes');
+    if (allowed) {
+      try {
+        await reactToIssueComment(context.octokit, comment, 'eyes');
+      } catch (error) {
+        if ((error as { status?: number }).status !== 404) throw error;
+        log.info({ org, commentId }, 'command comment deleted before it could be acted on');
+        return;
+      }
+    }
 
     const commands: NewCommand[] = lines.map((parsed) => ({
       org,

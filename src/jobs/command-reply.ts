@@ -120,3 +120,33 @@ export async function replyToCommand(
 export function createCommandReplier(deps: CommandReplyDeps): ReconcileReporter {
   return (job, result, octokit) => replyToCommand(deps, job, result, octokit as GitHubOctokit);
 }
+
+/** Why a command failed, in words for the person who gave it; internals stay in the log. */
+export function failureReason(error: unknown): string {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number'
+    ? `GitHub answered ${status} and it kept failing after several attempts. Try again later.`
+    : "an unexpected error, which kept happening after several attempts. The details are in CEOS's log.";
+}
+
+/**
+ * Tells the commenter their command failed for good (😕 and a reply saying why). The command job
+ * calls it after its last attempt; the reconciliation worker should call it through
+ * `failCommandRun` when the last attempt of a run that was to answer a command fails.
+ */
+export async function reportCommandFailure(deps: CommandReplyDeps, octokit: GitHubOctokit, row: CommandRow, error: unknown): Promise<void> {
+  const reason = failureReason(error);
+  try {
+    await answerCommand(deps, octokit, row, { body: renderCommandFailure(row.source, reason), status: 'failed', error: reason });
+  } catch (replyError) {
+    deps.log.error({ err: replyError, commandId: row.id, cause: error }, 'could not report a failed command');
+  }
+}
+
+/** Answers the command of a reconciliation run whose last attempt failed; other runs are ignored. */
+export async function failCommandRun(deps: CommandReplyDeps, job: ReconcileJob, error: unknown, octokit: GitHubOctokit): Promise<void> {
+  if (job.report.kind !== 'command_reply') return;
+  const row = await findCommand(deps.db, job.report.commandId);
+  if (row === undefined || row.finished_at !== null) return;
+  await reportCommandFailure(deps, octokit, row, error);
+}

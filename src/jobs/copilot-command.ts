@@ -14,8 +14,8 @@ import { renderUsage } from '../domain/reports/render-usage.js';
 import { createIssueComment } from '../github/comments.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
 import { grantSeats, revokeSeats } from '../governance/seat-overrides.js';
-import { COMMAND_QUEUE, type CommandJob, commandJobSchema } from './command-queue.js';
-import { type CommandAnswer, answerCommand, commentOf, renderCommandFailure } from './command-reply.js';
+import { COMMAND_QUEUE, commandJobSchema } from './command-queue.js';
+import { type CommandAnswer, answerCommand, commentOf, renderCommandFailure, reportCommandFailure } from './command-reply.js';
 import { describeUserSeat, planFromMirror } from './command-status.js';
 import { enqueueReconcile } from './reconcile-queue.js';
 
@@ -192,17 +192,8 @@ async function handToReconciliation(
 
 /** After the last attempt: every command of the comment still unanswered says it failed. */
 async function failUnanswered(deps: CommandRunDeps, commentId: string, error: unknown): Promise<void> {
-  const status = (error as { status?: unknown }).status;
-  const reason =
-    typeof status === 'number'
-      ? `GitHub answered ${status} and it kept failing after several attempts. Try again later.`
-      : 'an unexpected error, which kept happening after several attempts. The details are in CEOS\'s log.';
   for (const row of await listCommentCommands(deps.db, commentId)) {
     if (row.finished_at !== null || row.status === 'waiting') continue;
-    try {
-      await answerCommand(deps, deps.octokit, row, { body: renderCommandFailure(row.source, reason), status: 'failed', error: reason });
-    } catch (replyError) {
-      deps.log.error({ err: replyError, commandId: row.id }, 'could not report a failed command');
-    }
+    await reportCommandFailure(deps, deps.octokit, row, error);
   }
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HandlerDeps } from '../../src/handlers/handler-deps.js';
 import { registerIssueCommentCommandHandlers } from '../../src/handlers/issue-comment-command.js';
-import { createCommandQueue } from '../../src/jobs/command-queue.js';
+import { COMMAND_QUEUE, createCommandQueue } from '../../src/jobs/command-queue.js';
 import { createCommandReplier } from '../../src/jobs/command-reply.js';
 import { startCommandWorker } from '../../src/jobs/copilot-command.js';
 import { verifyAuditChain } from '../../src/db/audit-log.js';
@@ -32,7 +32,7 @@ afterEach(async () => {
 const DAY = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY).toISOString();
 
-function policy(mode: 'report' | 'enforce', extra = ''): string {
+function policy(mode: 'report' | 'enforce', commands = ''): string {
   return `version: 1
 mode: ${mode}
 seats:
@@ -41,9 +41,10 @@ seats:
     users: [frank]
 inactivity:
   revoke_after_days: 60
+  exempt: { teams: [copilot-admins] }
 commands:
   teams: [copilot-admins]
-${extra}`;
+${commands}`;
 }
 
 /**
@@ -87,8 +88,9 @@ async function startCeosWithCommands(github: FakeGitHub): Promise<TestCeos> {
     { GHE_HOST: github.host, GHE_PROTOCOL: 'http', APP_ID: '4242' },
     { extraHandlers: (app) => registerIssueCommentCommandHandlers(app, deps), reporter: createCommandReplier(deps) },
   );
+  await createCommandQueue(ceos.boss);
   // No retries: a failing attempt is the last one, so the failure reply shows at once.
-  await createCommandQueue(ceos.boss, { retryLimit: 0 });
+  await ceos.boss.updateQueue(COMMAND_QUEUE, { retryLimit: 0 });
   await startCommandWorker({ boss: ceos.boss, db: ceos.database.db, probot: ceos.probot!, log: ceos.log });
   await sendWebhook(ceos.url, { event: 'installation', payload: installationCreated() });
   await vi.waitFor(
@@ -201,6 +203,12 @@ describe(`/copilot slash commands (${backend})`, () => {
     expect(userReply).toContain('granted: member of team engineering (seats.grant.teams)');
     expect(userReply).toContain('inactivity: the seat is cancelled after more than 60 days without use');
 
+    const steward = writeComment(github, 'alice', '/copilot status @carol');
+    await send(steward);
+    const stewardReply = await settled(github, steward, '/copilot status @carol');
+    expect(stewardReply).toContain('- **Seat**: none.');
+    expect(stewardReply).toContain('exempt from the inactivity rule: member of team seat-stewards, a child team of copilot-admins');
+
     const plan = writeComment(github, 'alice', '/copilot plan');
     await send(plan);
     const planReply = await settled(github, plan, '/copilot plan');
@@ -222,7 +230,7 @@ describe(`/copilot slash commands (${backend})`, () => {
 
     expect(seatWrites(github)).toBe(0);
     const audit = await ceos!.database.db.selectFrom('audit_log').select(['actor', 'actor_type', 'action']).where('action', 'like', 'command.%').execute();
-    expect(audit).toHaveLength(6);
+    expect(audit).toHaveLength(7);
     expect(audit.every((a) => a.actor === 'alice' && a.actor_type === 'user' && a.action === 'command.accepted')).toBe(true);
     expect(github.violations).toEqual([]);
   });
@@ -350,6 +358,40 @@ describe(`/copilot slash commands (${backend})`, () => {
       { actor: 'dave', action: 'command.refused' },
       { actor: 'dave', action: 'command.refused' },
     ]);
+    expect(github.violations).toEqual([]);
+  });
+
+  it('answers each command of a comment and adds 🚀 once all of them are done', async () => {
+    const github = await acme('report');
+    await startCeosWithCommands(github);
+
+    const both = writeComment(github, 'bob', '/copilot plan\nand also\n/copilot help');
+    await send(both);
+    await vi.waitFor(() => expect(replies(github)).toHaveLength(2), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(() => expect(reactions(both)).toEqual(['eyes', 'rocket']), { timeout: 30_000, interval: 50 });
+    expect(replies(github).filter((b) => b.startsWith('> `/copilot plan`'))).toHaveLength(1);
+    expect(replies(github).filter((b) => b.startsWith('> `/copilot help`'))).toHaveLength(1);
+    const rows = await ceos!.database.db.selectFrom('commands').select(['line', 'verb', 'status']).orderBy('line').execute();
+    expect(rows).toEqual([
+      { line: 1, verb: 'plan', status: 'done' },
+      { line: 3, verb: 'help', status: 'done' },
+    ]);
+    expect(github.violations).toEqual([]);
+  });
+
+  it('reads commands only in the repositories the policy names', async () => {
+    const github = await acme('report', '  repositories: [website]\n');
+    await startCeosWithCommands(github);
+
+    const inDotGithub = writeComment(github, 'alice', '/copilot help');
+    const sent = await send(inDotGithub);
+    const inWebsite = writeComment(github, 'alice', '/copilot help', { repo: 'website' });
+    await send(inWebsite);
+    await vi.waitFor(() => expect(reactions(inWebsite)).toEqual(['eyes', 'rocket']), { timeout: 30_000, interval: 50 });
+    await waitForDeliveries([sent]);
+    expect(replies(github, 'website')).toHaveLength(1);
+    expect(replies(github)).toHaveLength(0);
+    expect(reactions(inDotGithub)).toEqual([]);
     expect(github.violations).toEqual([]);
   });
 
