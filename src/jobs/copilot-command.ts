@@ -193,7 +193,8 @@ async function handToReconciliation(
 /** After the last attempt: every command of the comment still unanswered says it failed. */
 async function failUnanswered(deps: CommandRunDeps, commentId: string, error: unknown): Promise<void> {
   for (const row of await listCommentCommands(deps.db, commentId)) {
-    if (row.finished_at !== null || row.status === 'waiting') continue;
+    // A refusal that cannot be posted stays silent: a refused person gets no 😕 either.
+    if (row.finished_at !== null || row.status === 'waiting' || row.status === 'refused') continue;
     await reportCommandFailure(deps, deps.octokit, row, error);
   }
 }
