@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runPolicyCheck } from '../../src/jobs/policy-check.js';
+import type { PolicyCheckJob } from '../../src/jobs/policy-check-queue.js';
 import { backend } from '../helpers/database.js';
 import { sendWebhook } from '../helpers/webhooks.js';
 import {
   ENFORCE_POLICY,
   HEAD_SHA,
+  POLICY_LOCATION,
   POLICY_PATH,
   type Scenario,
   checkRuns,
@@ -127,6 +130,15 @@ describe(`ceos/policy on pull requests to the policy repository (${backend})`, (
     expect(fake.violations).toEqual([]);
   });
 
+  it('reports neutral "No policy" on a pull request that deletes the policy file', async () => {
+    const { fake, ceos } = await pullRequestWith(null);
+    await sendWebhook(ceos.url, { event: 'pull_request', payload: fixture('pull_request.opened') });
+    const [run] = await waitForCompletedRuns(fake, 'ceos/policy', HEAD_SHA);
+    expect(run!.conclusion).toBe('neutral');
+    expect(run!.output.title).toBe('No policy');
+    expect(fake.violations).toEqual([]);
+  });
+
   it('reports a redelivered or repeated pull_request event for the same head commit once', async () => {
     const { fake, ceos, logs } = await pullRequestWith(invalidPolicy(3));
     await sendWebhook(ceos.url, { event: 'pull_request', payload: fixture('pull_request.opened') });
@@ -200,6 +212,38 @@ describe(`ceos/policy on pull requests to the policy repository (${backend})`, (
     const jobs = await ceos.boss.findJobs('policy-check');
     expect(jobs).toEqual([]);
     expect(fake.count('checks/create')).toBe(0);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('completes the run left in progress on a retry, and ends it as not checked once out of retries', async () => {
+    const { fake, ceos } = await pullRequestWith(ENFORCE_POLICY);
+    const octokit = await ceos.probot!.auth(77);
+    const deps = { db: ceos.database.db, octokit, log: ceos.log, policyLocation: POLICY_LOCATION, now: () => new Date() };
+    const job: PolicyCheckJob = {
+      org: 'acme',
+      installationId: 77,
+      owner: 'Acme',
+      repo: '.github',
+      pullNumber: 12,
+      headSha: HEAD_SHA,
+      requestKey: `acme/.github@${HEAD_SHA}`,
+      trigger: 'pull_request',
+    };
+
+    // A GitHub outage is never a verdict: the run waits in progress for the retry.
+    fake.failNext({ operationId: 'pulls/list-files', status: 502 });
+    await expect(runPolicyCheck(deps, job)).rejects.toMatchObject({ status: 502 });
+    expect(checkRuns(fake, 'ceos/policy', HEAD_SHA)).toEqual([expect.objectContaining({ status: 'in_progress', conclusion: null })]);
+    expect(await runPolicyCheck(deps, job)).toMatchObject({ status: 'reported', conclusion: 'success' });
+    expect(checkRuns(fake, 'ceos/policy', HEAD_SHA)).toEqual([expect.objectContaining({ status: 'completed', conclusion: 'success' })]);
+
+    // Out of retries, the run ends as neutral and says it could not check, and the job still fails.
+    const rerun = { ...job, requestKey: 'rerun:test', trigger: 'rerequested' as const };
+    fake.failNext({ operationId: 'pulls/list-files', status: 502 });
+    await expect(runPolicyCheck(deps, rerun, { lastAttempt: true })).rejects.toMatchObject({ status: 502 });
+    const runs = checkRuns(fake, 'ceos/policy', HEAD_SHA);
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toMatchObject({ status: 'completed', conclusion: 'neutral', output: expect.objectContaining({ title: 'CEOS could not check the policy' }) });
     expect(fake.violations).toEqual([]);
   });
 });

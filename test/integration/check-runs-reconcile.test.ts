@@ -70,6 +70,20 @@ describe(`ceos/reconcile on pushes to the policy repository (${backend})`, () =>
     expect(scenario.fake.violations).toEqual([]);
   });
 
+  it('cuts a long report to the Checks API limit and says where the whole plan is stored', async () => {
+    scenario = await startScenario({ mainPolicy: null, extraEngineers: 3000 });
+    mergePolicy(scenario, ENFORCE_POLICY.replace('mode: enforce', 'mode: report'));
+    await sendWebhook(scenario.ceos.url, { event: 'push', payload: fixture('push') });
+    const [run] = await waitForCompletedRuns(scenario.fake, 'ceos/reconcile', HEAD_SHA);
+    const plan = (await waitForPlans(scenario.ceos, 2)).find((p) => p.trigger === 'push')!;
+    expect(plan.adds).toBe(3002);
+    const summary = run!.output.summary!;
+    expect(summary.length).toBeLessThanOrEqual(65_535);
+    expect(summary.length).toBeGreaterThan(50_000);
+    expect(summary).toMatch(new RegExp(`more rows not shown\\. The full plan is stored as plan \`${plan.id}\``));
+    expect(scenario.fake.violations).toEqual([]);
+  });
+
   it('fails with annotations when the pushed policy does not validate, and changes nothing', async () => {
     scenario = await startScenario({ mainPolicy: null });
     mergePolicy(scenario, ENFORCE_POLICY.replace('users: [carol]', 'users: [carol]\n    teamz: [design]'));

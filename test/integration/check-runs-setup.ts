@@ -57,13 +57,23 @@ export interface Scenario {
  * and CEOS with this area's handlers, policy-check worker and reporter wired as the product wires
  * them, then syncs the mirror once without reporting.
  */
-export async function startScenario(options: { mainPolicy?: string | null; withRepository?: boolean } = {}): Promise<Scenario> {
+export async function startScenario(
+  options: { mainPolicy?: string | null; withRepository?: boolean; extraEngineers?: number } = {},
+): Promise<Scenario> {
   const fake = await startFakeGitHub();
+  const engineers = Array.from({ length: options.extraEngineers ?? 0 }, (_, i) => `engineer-${String(i).padStart(5, '0')}`);
   fake.addOrg({
     login: 'Acme',
-    members: [{ login: 'alice', role: 'admin' }, { login: 'Bob' }, { login: 'carol' }, { login: 'dave' }, { login: 'mallory' }],
+    members: [
+      { login: 'alice', role: 'admin' },
+      { login: 'Bob' },
+      { login: 'carol' },
+      { login: 'dave' },
+      { login: 'mallory' },
+      ...engineers.map((login) => ({ login })),
+    ],
     teams: [
-      { slug: 'engineering', members: ['alice'] },
+      { slug: 'engineering', members: ['alice', ...engineers] },
       { slug: 'platform', parent: 'engineering', members: ['Bob'] },
     ],
     seats: [
