@@ -58,52 +58,85 @@ export async function runCli(
 /** A running `ceos start` child process. */
 export interface CeosProcess {
   child: ChildProcess;
-  /** Base URL from its 'CEOS is listening' log line. */
+  /** Base URL from its 'CEOS is listening' log line ('' until then). */
   url: string;
   /** Its JSON log lines so far. */
   lines: Record<string, unknown>[];
   /** Everything it wrote to stderr. */
   stderr(): string;
+  /** Resolves with the first log line (past or future) that matches; rejects if the process exits first. */
+  waitForLine(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Resolves with the exit code and signal once it has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `ceos start` and resolves once it listens; rejects if it exits first. */
-export async function startCeosProcess(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<CeosProcess> {
+/** Starts `ceos start` without waiting for anything. */
+export function spawnCeosProcess(env: Record<string, string | undefined>): CeosProcess {
   const child = spawnCli(['start'], { PORT: '0', HOST: '127.0.0.1', ...env });
   const lines: Record<string, unknown>[] = [];
+  const watchers: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
   let stderr = '';
   let buffered = '';
+  let exitedYet = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    child.on('exit', (code, signal) => {
+      exitedYet = true;
+      resolve({ code, signal });
+    }),
   );
-  const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ceos start did not listen within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const part of parts) {
-        if (!part.trim()) continue;
-        let line: Record<string, unknown>;
-        try {
-          line = JSON.parse(part) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
-        lines.push(line);
-        if (line.msg === 'CEOS is listening' && typeof line.url === 'string') {
-          clearTimeout(timer);
-          resolve(line.url);
-        }
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const part of parts) {
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(part) as Record<string, unknown>;
+      } catch {
+        continue;
       }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`ceos start exited (${code ?? signal}) before listening: ${stderr}`));
-    });
+      lines.push(line);
+      if (line.msg === 'CEOS is listening' && typeof line.url === 'string') process.url = line.url;
+      for (const watcher of watchers.filter((w) => w.match(line))) {
+        watchers.splice(watchers.indexOf(watcher), 1);
+        watcher.resolve(line);
+      }
+    }
   });
-  const url = await listening;
-  return { child, url, lines, stderr: () => stderr, exited };
+  const process: CeosProcess = {
+    child,
+    url: '',
+    lines,
+    stderr: () => stderr,
+    exited,
+    waitForLine(match, timeoutMs = 60_000) {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      if (exitedYet) return Promise.reject(new Error(`ceos start had exited: ${stderr}`));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+        const watcher = {
+          match,
+          resolve: (line: Record<string, unknown>) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        };
+        watchers.push(watcher);
+        void exited.then(({ code, signal }) => {
+          clearTimeout(timer);
+          reject(new Error(`ceos start exited (${code ?? signal}) first: ${stderr}`));
+        });
+      });
+    },
+  };
+  return process;
+}
+
+/** Starts `ceos start` and resolves once it listens; rejects if it exits first. */
+export async function startCeosProcess(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<CeosProcess> {
+  const started = spawnCeosProcess(env);
+  await started.waitForLine((line) => line.msg === 'CEOS is listening', timeoutMs);
+  return started;
 }
