@@ -16,7 +16,7 @@ interface TimedLog {
   msg: string;
 }
 
-/** Time spent in one phase of a run, in milliseconds; `github` is the part spent waiting on GitHub. */
+/** Time spent in one phase of a run, in milliseconds; `github` is the part spent in GitHub requests (round trip and Octokit's parsing). */
 export interface PhaseTime {
   total: number;
   github: number;
@@ -113,18 +113,18 @@ export class RunTimeline {
   phases(start: number, end: number): RunPhases {
     const of = (role: RequestRole) => this.requests.filter((r) => r.role === role);
     const logged = (msg: string) => this.logs.find((l) => l.msg === msg)?.at;
-    const span = (rs: TimedRequest[]) => (rs.length === 0 ? 0 : Math.max(...rs.map((r) => r.end)) - Math.min(...rs.map((r) => r.start)));
+    // Requests of a phase go one after another (the billing request overlaps the first seat page).
+    const spent = (rs: TimedRequest[]) => rs.reduce((sum, r) => sum + r.end - r.start, 0);
     const graph = of('graphql');
-    const seats = [...of('seats'), ...of('billing')];
     const writes = of('write');
     const graphSynced = logged('members and teams synced') ?? start;
     const contentsStart = of('contents')[0]?.start ?? end;
     const planEnd = writes.length > 0 ? Math.min(...writes.map((r) => r.start)) : (logged('reconciliation finished') ?? end);
     return {
-      syncGraph: { total: graphSynced - start, github: span(graph) },
-      syncSeats: { total: contentsStart - graphSynced, github: span(seats) },
-      plan: { total: planEnd - contentsStart, github: of('contents').reduce((sum, r) => sum + r.end - r.start, 0) },
-      apply: { total: end - planEnd, github: writes.reduce((sum, r) => sum + r.end - r.start, 0) },
+      syncGraph: { total: graphSynced - start, github: spent(graph) },
+      syncSeats: { total: contentsStart - graphSynced, github: spent(of('seats')) },
+      plan: { total: planEnd - contentsStart, github: spent(of('contents')) },
+      apply: { total: end - planEnd, github: spent(writes) },
       total: end - start,
     };
   }

@@ -235,7 +235,7 @@ try {
 
   let sampledRss = 0;
   const sampler = setInterval(() => {
-    sampledRss = Math.max(sampledRss, process.memoryUsage().rss);
+    sampledRss = Math.max(sampledRss, process.memoryUsage.rss());
   }, 20);
 
   interface RunReport {
@@ -343,7 +343,7 @@ try {
   );
 
   print();
-  print('end to end (reconcileOrg, throttling and retries off; "GitHub" = time waiting on the fake):');
+  print('end to end (reconcileOrg, throttling and retries off; "GitHub" = request round trips to the fake, Octokit\'s response parsing included):');
   const phaseLine = (label: string, p: { total: number; github: number }) =>
     `  ${label.padEnd(52)} ${seconds(p.total).padStart(8)}  (GitHub ${seconds(p.github)}, CEOS + database ${seconds(p.total - p.github)})`;
   for (const [name, r] of [['run 1', first], ['run 2 (converged)', second]] as const) {
