@@ -140,7 +140,7 @@ describe(`ceos/policy on pull requests to the policy repository (${backend})`, (
   });
 
   it('reports a redelivered or repeated pull_request event for the same head commit once', async () => {
-    const { fake, ceos, logs } = await pullRequestWith(invalidPolicy(3));
+    const { fake, ceos } = await pullRequestWith(invalidPolicy(3));
     await sendWebhook(ceos.url, { event: 'pull_request', payload: fixture('pull_request.opened') });
     await waitForCompletedRuns(fake, 'ceos/policy', HEAD_SHA);
 
@@ -149,7 +149,7 @@ describe(`ceos/policy on pull requests to the policy repository (${backend})`, (
     const reopened = await sendWebhook(ceos.url, { event: 'pull_request', payload: fixture('pull_request.reopened') });
     await waitForDelivery(ceos, again.id);
     await waitForDelivery(ceos, reopened.id);
-    await waitForLog(logs, 'policy check already reported', 1);
+    await waitForLog(scenario!, 'policy check already reported', 1);
 
     const runs = checkRuns(fake, 'ceos/policy', HEAD_SHA);
     expect(runs).toHaveLength(1);

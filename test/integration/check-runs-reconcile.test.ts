@@ -158,7 +158,7 @@ describe(`ceos/compliance after scheduled reconciliations (${backend})`, () => {
 
     // The next scheduled run refreshes the same run rather than adding one.
     await enqueueReconcile(ceos.boss, schedule);
-    await waitForLog(scenario.logs, 'compliance check reported', 2);
+    await waitForLog(scenario, 'compliance check reported', 2);
     const runs = checkRuns(fake, 'ceos/compliance', MAIN_SHA);
     expect(runs).toHaveLength(1);
     const latest = await waitForPlans(ceos, 3);
@@ -193,7 +193,7 @@ describe(`ceos/compliance after scheduled reconciliations (${backend})`, () => {
       actor: 'schedule',
       report: { kind: 'compliance_check' },
     });
-    const [line] = await waitForLog(scenario.logs, 'compliance check skipped: no policy repository branch to report on');
+    const [line] = await waitForLog(scenario, 'compliance check skipped: no policy repository branch to report on');
     expect(line).toMatchObject({ reason: 'no_repository', repo: 'Acme/.github' });
     expect(scenario.fake.count('checks/create')).toBe(0);
     expect(scenario.fake.violations).toEqual([]);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
-import type { ApplicationFunction } from 'probot';
+import type { ApplicationFunction, Probot } from 'probot';
 import { expect, vi } from 'vitest';
 import { createLogger } from '../../src/app/logger.js';
 import { upsertInstallation } from '../../src/db/installations.js';
@@ -9,7 +9,7 @@ import { registerPolicyPullRequestHandlers } from '../../src/handlers/policy-pul
 import { registerPolicyPushHandlers } from '../../src/handlers/policy-push.js';
 import type { PolicyHandlerDeps } from '../../src/handlers/policy-repository.js';
 import { startPolicyCheckWorker } from '../../src/jobs/policy-check.js';
-import { createPolicyCheckQueue } from '../../src/jobs/policy-check-queue.js';
+import { POLICY_CHECK_QUEUE, createPolicyCheckQueue } from '../../src/jobs/policy-check-queue.js';
 import { enqueueReconcile } from '../../src/jobs/reconcile-queue.js';
 import { createReconcileReporter } from '../../src/jobs/report-reconciliation.js';
 import type { FakeCheckRun } from '../fake-github/repo-state.js';
@@ -104,17 +104,29 @@ export async function startScenario(
     log,
     policyLocation: POLICY_LOCATION,
   };
+  // Once the product wires these handlers and the policy-check queue itself, the copies here stand
+  // down, so no event is handled twice.
+  let wiredByProduct = false;
   const extraHandlers: ApplicationFunction = (app) => {
-    registerPolicyPullRequestHandlers(app, deps);
-    registerCheckRerequestedHandlers(app, deps);
-    registerPolicyPushHandlers(app, deps);
+    const once = {
+      on: (events: Parameters<Probot['on']>[0], handler: (context: never) => Promise<void>) =>
+        app.on(events, async (context) => {
+          if (!wiredByProduct) await handler(context as never);
+        }),
+    } as unknown as Probot;
+    registerPolicyPullRequestHandlers(once, deps);
+    registerCheckRerequestedHandlers(once, deps);
+    registerPolicyPushHandlers(once, deps);
   };
   ceos = await startTestCeos(
     { GHE_HOST: fake.host, GHE_PROTOCOL: 'http', APP_ID: String(APP_ID) },
     { extraHandlers, reporter: createReconcileReporter({ log, policyLocation: POLICY_LOCATION, appId: APP_ID }) },
   );
-  await createPolicyCheckQueue(ceos.boss);
-  await startPolicyCheckWorker({ boss: ceos.boss, db: ceos.database.db, probot: ceos.probot!, log, policyLocation: POLICY_LOCATION, appId: APP_ID });
+  wiredByProduct = (await ceos.boss.getQueue(POLICY_CHECK_QUEUE)) !== null;
+  if (!wiredByProduct) {
+    await createPolicyCheckQueue(ceos.boss);
+    await startPolicyCheckWorker({ boss: ceos.boss, db: ceos.database.db, probot: ceos.probot!, log, policyLocation: POLICY_LOCATION, appId: APP_ID });
+  }
 
   await upsertInstallation(
     ceos.database.db,
@@ -163,15 +175,16 @@ export async function waitForCompletedRuns(fake: FakeGitHub, name: string, sha: 
   return checkRuns(fake, name, sha);
 }
 
-/** Waits until a log line with this message has been written `count` times. */
-export async function waitForLog(logs: LogCapture, msg: string, count = 1): Promise<Record<string, unknown>[]> {
+/** Waits until a log line with this message has been written `count` times, by this area's code or the product's. */
+export async function waitForLog(scenario: Scenario, msg: string, count = 1): Promise<Record<string, unknown>[]> {
+  const matching = () => [...scenario.logs.lines, ...scenario.ceos.logs.lines].filter((line) => line.msg === msg);
   await vi.waitFor(
     () => {
-      expect(logs.lines.filter((line) => line.msg === msg).length).toBeGreaterThanOrEqual(count);
+      expect(matching().length).toBeGreaterThanOrEqual(count);
     },
     { timeout: 30_000, interval: 50 },
   );
-  return logs.lines.filter((line) => line.msg === msg);
+  return matching();
 }
 
 /** Waits until a delivery has been processed by the handlers. */
