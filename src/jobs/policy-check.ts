@@ -8,6 +8,7 @@ import { listActiveOverrides, toSeatOverride } from '../db/overrides.js';
 import type { Database } from '../db/schema.js';
 import { planReconciliation } from '../domain/planner/plan-reconciliation.js';
 import { parsePolicy } from '../domain/policy/parse-policy.js';
+import type { Policy } from '../domain/policy/policy-schema.js';
 import type { CheckRunReport } from '../domain/reports/check-run-types.js';
 import { renderPolicyCheck } from '../domain/reports/render-policy-check.js';
 import { CHECK_NAMES, assertSummaryFits, completeCheckRun, findCheckRun, startCheckRun } from '../github/check-runs.js';
@@ -52,7 +53,7 @@ export async function checkPullRequestPolicy(
   if (!touched) return renderPolicyCheck({ state: 'unchanged', policyPath });
 
   const file = await fetchPolicyFile(octokit as never, { owner: job.owner, repo: job.repo, path: policyPath, ref: job.headSha });
-  let policy = null;
+  let policy: Policy | null = null;
   if (file.found) {
     const parsed = parsePolicy(file.text);
     if (!parsed.ok) return renderPolicyCheck({ state: 'invalid', errors: parsed.errors, policyPath });
