@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Probot } from 'probot';
 import { findInstallation, findInstallationByOrg, orgKey } from '../db/installations.js';
 import { setMember, setTeam, setTeamMembership, teamSlugById } from '../db/mirror.js';
@@ -72,13 +73,13 @@ export function registerMembershipHandlers(app: Probot, deps: HandlerDeps): void
       const previous = await teamSlugById(db, target.org, team.id);
       if (previous && previous !== team.slug) {
         await db.transaction().execute(async (trx) => {
+          // Memberships move before the old slug is marked gone, which would end them. One the new
+          // slug already has (an event that named it first) is kept as it is.
+          await sql`update org_team_members m set team_slug = ${team.slug}
+                     where m.org = ${target.org} and m.team_slug = ${previous}
+                       and not exists (select 1 from org_team_members n
+                                        where n.org = m.org and n.team_slug = ${team.slug} and n.login_key = m.login_key)`.execute(trx);
           await setTeam(trx, target.org, { slug: previous, id: team.id, name: team.name, parentSlug: null }, false, at);
-          await trx
-            .updateTable('org_team_members')
-            .set({ team_slug: team.slug })
-            .where('org', '=', target.org)
-            .where('team_slug', '=', previous)
-            .execute();
         });
       }
     }

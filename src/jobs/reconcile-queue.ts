@@ -38,8 +38,10 @@ export const DEBOUNCE_SECONDS = 30;
 
 /**
  * Queues a reconciliation for an organization. All runs of one organization share a group that
- * workers take one at a time, across instances. A debounced run (membership webhooks) takes a
- * throttle slot: further requests inside the window fold into the next slot's single run.
+ * workers take one at a time, across instances. A debounced run (membership webhooks) waits
+ * DEBOUNCE_SECONDS, and every further request while it waits folds into it: one run per burst,
+ * however the burst falls across clock slots, and no later than DEBOUNCE_SECONDS after its first
+ * change. Returns the id of the job that will run, or null.
  */
 export async function enqueueReconcile(
   boss: PgBoss,
@@ -47,11 +49,19 @@ export async function enqueueReconcile(
   options: { debounce?: boolean; db?: Parameters<PgBoss['send']>[2] extends infer O ? O extends { db?: infer D } ? D : never : never } = {},
 ): Promise<string | null> {
   const job = reconcileJobSchema.parse(data);
-  return boss.send(RECONCILE_QUEUE, job, {
-    group: { id: job.org },
-    ...(options.debounce
-      ? { singletonKey: `debounce:${job.org}`, singletonSeconds: DEBOUNCE_SECONDS, singletonNextSlot: true, startAfter: DEBOUNCE_SECONDS }
-      : {}),
-    ...(options.db ? { db: options.db } : {}),
-  });
+  const connection = options.db ? { db: options.db } : {};
+  if (options.debounce) {
+    const key = `debounce:${job.org}`;
+    const [waiting] = await boss.findJobs(RECONCILE_QUEUE, { key, queued: true, limit: 1, ...connection });
+    if (waiting) return waiting.id;
+    // Upsert, not send: pg-boss keeps one waiting job per key, so handlers racing here insert one.
+    const result = await boss.upsert(RECONCILE_QUEUE, job, {
+      singletonKey: key,
+      startAfter: DEBOUNCE_SECONDS,
+      group: { id: job.org },
+      ...connection,
+    });
+    return result.jobs[0] ?? null;
+  }
+  return boss.send(RECONCILE_QUEUE, job, { group: { id: job.org }, ...connection });
 }
