@@ -2,10 +2,27 @@
 // costs CEOS's process neither CPU nor memory. Started by bench/reconcile.ts with the options of
 // the synthetic organization as its one argument; it generates the same organization, serves it,
 // and answers the parent's messages.
-import { startFakeGitHub } from '../test/fake-github/index.js';
-import { definitionDigest, seedFakeGitHub } from './reconcile-fake-org.js';
-import { type RequestSummary, summarizeRequests } from './reconcile-requests.js';
-import { type SyntheticOrgOptions, generateSyntheticOrg } from './synthetic-org.js';
+import http from 'node:http';
+import { syncBuiltinESMExports } from 'node:module';
+import type { RequestSummary } from './reconcile-requests.js';
+import type { SyntheticOrgOptions } from './synthetic-org.js';
+
+// Node closes idle kept-alive connections after 5 s, GitHub much later. A run whose database work
+// holds the event loop for seconds (PGlite runs in-process) would otherwise send its next request
+// on a connection the fake has just closed ("other side closed"), which only Octokit's retries,
+// off here, would hide. The fake's server is created inside startFakeGitHub, hence the patch.
+const createServer = http.createServer;
+http.createServer = ((...args: Parameters<typeof http.createServer>) => {
+  const server = createServer(...args);
+  server.keepAliveTimeout = 120_000;
+  return server;
+}) as typeof http.createServer;
+syncBuiltinESMExports();
+
+const { startFakeGitHub } = await import('../test/fake-github/index.js');
+const { definitionDigest, seedFakeGitHub } = await import('./reconcile-fake-org.js');
+const { summarizeRequests } = await import('./reconcile-requests.js');
+const { generateSyntheticOrg } = await import('./synthetic-org.js');
 
 /** A message from the benchmark to the fake's process. */
 export type FakeServerCommand = { type: 'summary' } | { type: 'clear' } | { type: 'close' };

@@ -15,9 +15,11 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/app/config.js';
+import { verifyAuditChain } from '../src/db/audit-log.js';
 import { createLogger } from '../src/app/logger.js';
 import { createMetrics } from '../src/app/metrics.js';
 import { createProbot } from '../src/app/probot.js';
@@ -243,21 +245,32 @@ try {
     phases: RunPhases;
     fake: FakeServerSummary;
     minimum: Record<RequestKind, number>;
+    /** Longest the event loop was held (ms): how long intake and other work would wait on this run. */
+    loopDelay: { max: number };
   }
 
   const run = async (minimumInput: MinimumInput): Promise<RunReport> => {
     await ask(fakeProcess, { type: 'clear' }, 'cleared');
     timeline.reset();
     logLines.lines.length = 0;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const start = timeline.now();
     const result = await reconcileOrg(deps, job);
     const end = timeline.now();
+    loop.disable();
     const fake = await ask<FakeServerSummary>(fakeProcess, { type: 'summary' }, 'summary');
     for (const line of logLines.lines) {
       const entry = JSON.parse(line) as { level: number; msg: string };
       if (entry.level >= 40) print(`  logged: ${line.trim()}`);
     }
-    return { result, phases: timeline.phases(start, end), fake, minimum: minimumRequests(minimumInput) };
+    return {
+      result,
+      phases: timeline.phases(start, end),
+      fake,
+      minimum: minimumRequests(minimumInput),
+      loopDelay: { max: loop.max / 1e6 },
+    };
   };
 
   // The planner is measured on the snapshot CEOS reads from its mirror after the sync. It is read
@@ -311,6 +324,19 @@ try {
     check(r.fake.requests.others.length === 0, `${name}: unexpected requests: ${r.fake.requests.others.slice(0, 5).join(', ')}`);
     check(r.fake.violations.length === 0, `${name}: fake GitHub violations: ${r.fake.violations.slice(0, 5).join('; ')}`);
   }
+  // Every change applied has its audit entry, and the chain holds.
+  const audited = await database.db
+    .selectFrom('audit_log')
+    .select(['action', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('org', '=', key)
+    .groupBy('action')
+    .execute();
+  const auditCount = (action: string) => Number(audited.find((a) => a.action === action)?.n ?? 0);
+  check(auditCount('seat.added') === expected.adds.length, `${auditCount('seat.added')} seat.added audit entries, not ${expected.adds.length}`);
+  check(auditCount('seat.cancelled') === expected.cancels.length, `${auditCount('seat.cancelled')} seat.cancelled audit entries, not ${expected.cancels.length}`);
+  const chain = await verifyAuditChain(database.db, { org: key });
+  check(chain.ok, `the audit chain is broken at ${JSON.stringify(chain.firstBroken)}`);
+
   const secondWrites = second.fake.requests.counts['add seats (POST selected_users)'] + second.fake.requests.counts['cancel seats (DELETE selected_users)'];
   check(secondWrites === 0, `run 2 made ${secondWrites} write requests; a converged run must make none`);
 
@@ -353,7 +379,9 @@ try {
     print(phaseLine('plan (policy, mirror read, planner, plan stored)', r.phases.plan));
     print(phaseLine('apply (writes, per-user records, audit, mirror)', r.phases.apply));
     print(`  ${'total'.padEnd(52)} ${seconds(r.phases.total).padStart(8)}`);
+    print(`  ${'longest the event loop was held'.padEnd(52)} ${ms(r.loopDelay.max).padStart(8)}`);
   }
+  print(`  audit log: ${audited.map((a) => `${a.n} ${a.action}`).join(', ')}; hash chain ${chain.ok ? 'verified' : 'BROKEN'} (${chain.checked} entries)`);
   print(`  CEOS process: peak RSS ${mb(Math.max(sampledRss, peak.bytes))} (sampled every 20 ms ${mb(sampledRss)}, ${peak.source} ${mb(peak.bytes)}; holds the organization definition too)`);
 
   print();
