@@ -13,6 +13,12 @@ import { WEBHOOK_PATH } from '../intake/webhook-route.js';
 import { DeliveryWorker } from '../jobs/delivery-worker.js';
 import { RECOVER_DELIVERIES_QUEUE, recoverDeliveries } from '../jobs/recover-deliveries.js';
 import { type ReconcileReporter, createReconcileQueues, startReconcileWorkers } from '../jobs/reconcile-worker.js';
+import { createCommandQueue } from '../jobs/command-queue.js';
+import { createCommandReplier, failCommandRun } from '../jobs/command-reply.js';
+import { startCommandWorker } from '../jobs/copilot-command.js';
+import { createPolicyCheckQueue } from '../jobs/policy-check-queue.js';
+import { startPolicyCheckWorker } from '../jobs/policy-check.js';
+import { createReconcileReporter } from '../jobs/report-reconciliation.js';
 import { type Config, hasAppCredentials } from './config.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { createProbot } from './probot.js';
@@ -86,12 +92,16 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       expireInSeconds: 600,
     });
     await createReconcileQueues(boss);
+    await createPolicyCheckQueue(boss);
+    await createCommandQueue(boss);
+    const policyLocation = { repository: config.policyRepository, path: config.policyPath };
+    const appId = config.appId ? Number(config.appId) : undefined;
 
     const canProcess = hasAppCredentials(config);
     let worker: DeliveryWorker | undefined;
     let probot: Probot | undefined;
     if (config.workersEnabled && canProcess) {
-      const productHandlers = createAppFunction({ db: database.db, boss, log });
+      const productHandlers = createAppFunction({ db: database.db, boss, log, policyLocation });
       const extra = options.extraHandlers;
       const appFn: ApplicationFunction = extra
         ? async (app, opts) => {
@@ -134,11 +144,21 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
         probot: app,
         log,
         metrics,
-        policyLocation: { repository: config.policyRepository, path: config.policyPath },
+        policyLocation,
         batchSize: config.seatBatchSize,
         resyncSchedule: config.resyncSchedule,
-        reporter: options.reporter,
+        reporter:
+          options.reporter ??
+          createReconcileReporter({
+            log,
+            policyLocation,
+            appId,
+            commandReply: createCommandReplier({ db: database.db, log }),
+          }),
+        onLastAttemptFailed: (job, error, octokit) => failCommandRun({ db: database.db, log }, job, error, octokit),
       });
+      await startPolicyCheckWorker({ boss, db: database.db, probot: app, log, policyLocation, appId });
+      await startCommandWorker({ boss, db: database.db, probot: app, log });
       // Scheduled in the database, so one run happens per schedule however many instances run.
       await boss.schedule(RECOVER_DELIVERIES_QUEUE, config.recoverySchedule);
       await boss.send(RECOVER_DELIVERIES_QUEUE, {}, { singletonKey: 'startup', singletonSeconds: 60 });

@@ -29,6 +29,8 @@ export interface ReconcileWorkerDeps {
   batchSize: number;
   resyncSchedule: string;
   reporter?: ReconcileReporter;
+  /** Told when a run fails its last attempt (a command waiting for its answer is answered with the failure). */
+  onLastAttemptFailed?: (job: ReconcileJob, error: unknown, octokit: Awaited<ReturnType<Probot['auth']>>) => Promise<void>;
   now?: () => Date;
 }
 
@@ -55,7 +57,7 @@ export async function createReconcileQueues(boss: PgBoss): Promise<void> {
  */
 export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<void> {
   const { boss, db, probot, log } = deps;
-  await boss.work<ReconcileJob>(RECONCILE_QUEUE, { batchSize: 1, groupConcurrency: 1, localConcurrency: 4 }, async ([job]) => {
+  await boss.work(RECONCILE_QUEUE, { batchSize: 1, groupConcurrency: 1, localConcurrency: 4, includeMetadata: true }, async ([job]) => {
     const parsed = reconcileJobSchema.safeParse(job!.data);
     if (!parsed.success) {
       // A malformed job can never succeed: say why and let it go to the dead-letter queue.
@@ -94,6 +96,11 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
       return { status: result.status, planId: result.planId };
     } catch (error) {
       deps.metrics.jobFailures.inc({ queue: RECONCILE_QUEUE });
+      if (deps.onLastAttemptFailed && job!.retryCount >= job!.retryLimit) {
+        await deps.onLastAttemptFailed(data, error, octokit).catch((reportError: unknown) =>
+          log.error({ err: reportError, org: data.org }, 'could not report a failed reconciliation'),
+        );
+      }
       throw error;
     }
   });

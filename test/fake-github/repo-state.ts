@@ -75,6 +75,8 @@ export class FakeRepo {
   readonly checkRuns = new Map<number, FakeCheckRun>();
   /** Comments by id. */
   readonly comments = new Map<number, FakeComment>();
+  /** Head commit sha of a branch, when a test set one (`setBranchHead`). */
+  readonly branchHeads = new Map<string, string>();
 
   constructor(
     /** Repository id. */
@@ -87,6 +89,16 @@ export class FakeRepo {
   ) {
     this.defaultBranch = options.defaultBranch ?? 'main';
     this.private = options.private ?? true;
+  }
+
+  /** Sets the head commit of a branch, as a push would. */
+  setBranchHead(branch: string, sha: string): void {
+    this.branchHeads.set(branch, sha);
+  }
+
+  /** The head commit of a branch: the one set, else a stable sha derived from its name. */
+  branchHead(branch: string): string {
+    return this.branchHeads.get(branch) ?? blobSha(`${this.fullName}@${branch}`);
   }
 
   /** `owner/name`. */

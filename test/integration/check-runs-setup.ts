@@ -1,17 +1,7 @@
 import { readFileSync } from 'node:fs';
-import nock from 'nock';
-import type { ApplicationFunction, Probot } from 'probot';
 import { expect, vi } from 'vitest';
-import { createLogger } from '../../src/app/logger.js';
 import { upsertInstallation } from '../../src/db/installations.js';
-import { registerCheckRerequestedHandlers } from '../../src/handlers/check-rerequested.js';
-import { registerPolicyPullRequestHandlers } from '../../src/handlers/policy-pull-request.js';
-import { registerPolicyPushHandlers } from '../../src/handlers/policy-push.js';
-import type { PolicyHandlerDeps } from '../../src/handlers/policy-repository.js';
-import { startPolicyCheckWorker } from '../../src/jobs/policy-check.js';
-import { POLICY_CHECK_QUEUE, createPolicyCheckQueue } from '../../src/jobs/policy-check-queue.js';
 import { enqueueReconcile } from '../../src/jobs/reconcile-queue.js';
-import { createReconcileReporter } from '../../src/jobs/report-reconciliation.js';
 import type { FakeCheckRun } from '../fake-github/repo-state.js';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
 import { LogCapture, type TestCeos, startTestCeos } from '../helpers/ceos.js';
@@ -90,43 +80,7 @@ export async function startScenario(
     if (options.mainPolicy) fake.putFile({ owner: 'Acme', repo: '.github', path: POLICY_PATH, content: options.mainPolicy });
   }
 
-  const logs = new LogCapture();
-  const log = createLogger('info', logs);
-  let ceos: TestCeos | undefined;
-  // The handlers are registered while CEOS starts, before its database and queue are handed back.
-  const deps: PolicyHandlerDeps = {
-    get db() {
-      return ceos!.database.db;
-    },
-    get boss() {
-      return ceos!.boss;
-    },
-    log,
-    policyLocation: POLICY_LOCATION,
-  };
-  // Once the product wires these handlers and the policy-check queue itself, the copies here stand
-  // down, so no event is handled twice.
-  let wiredByProduct = false;
-  const extraHandlers: ApplicationFunction = (app) => {
-    const once = {
-      on: (events: Parameters<Probot['on']>[0], handler: (context: never) => Promise<void>) =>
-        app.on(events, async (context) => {
-          if (!wiredByProduct) await handler(context as never);
-        }),
-    } as unknown as Probot;
-    registerPolicyPullRequestHandlers(once, deps);
-    registerCheckRerequestedHandlers(once, deps);
-    registerPolicyPushHandlers(once, deps);
-  };
-  ceos = await startTestCeos(
-    { GHE_HOST: fake.host, GHE_PROTOCOL: 'http', APP_ID: String(APP_ID) },
-    { extraHandlers, reporter: createReconcileReporter({ log, policyLocation: POLICY_LOCATION, appId: APP_ID }) },
-  );
-  wiredByProduct = (await ceos.boss.getQueue(POLICY_CHECK_QUEUE)) !== null;
-  if (!wiredByProduct) {
-    await createPolicyCheckQueue(ceos.boss);
-    await startPolicyCheckWorker({ boss: ceos.boss, db: ceos.database.db, probot: ceos.probot!, log, policyLocation: POLICY_LOCATION, appId: APP_ID });
-  }
+  const ceos: TestCeos = await startTestCeos({ GHE_HOST: fake.host, GHE_PROTOCOL: 'http', APP_ID: String(APP_ID) });
 
   await upsertInstallation(
     ceos.database.db,
@@ -139,7 +93,7 @@ export async function startScenario(
   return {
     fake,
     ceos: started,
-    logs,
+    logs: started.logs,
     async close() {
       await started.stop();
       await fake.close();
@@ -177,7 +131,7 @@ export async function waitForCompletedRuns(fake: FakeGitHub, name: string, sha: 
 
 /** Waits until a log line with this message has been written `count` times, by this area's code or the product's. */
 export async function waitForLog(scenario: Scenario, msg: string, count = 1): Promise<Record<string, unknown>[]> {
-  const matching = () => [...scenario.logs.lines, ...scenario.ceos.logs.lines].filter((line) => line.msg === msg);
+  const matching = () => scenario.ceos.logs.lines.filter((line) => line.msg === msg);
   await vi.waitFor(
     () => {
       expect(matching().length).toBeGreaterThanOrEqual(count);
@@ -198,13 +152,7 @@ export async function waitForDelivery(ceos: TestCeos, id: string): Promise<void>
   );
 }
 
-/**
- * Answers `GET /repos/Acme/.github/branches/main` for the fake, which does not serve branches
- * yet; every other request still reaches the fake.
- */
-export function stubDefaultBranchHead(fake: FakeGitHub, sha: string): nock.Scope {
-  return nock(fake.url, { allowUnmocked: true })
-    .get('/api/v3/repos/Acme/.github/branches/main')
-    .reply(200, { name: 'main', commit: { sha, url: `${fake.apiUrl}/repos/Acme/.github/commits/${sha}` }, protected: false })
-    .persist();
+/** Makes `sha` the head of Acme/.github's default branch, as a push would. */
+export function setDefaultBranchHead(fake: FakeGitHub, sha: string): void {
+  fake.repo('Acme', '.github').setBranchHead('main', sha);
 }

@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { HandlerDeps } from '../../src/handlers/handler-deps.js';
-import { registerIssueCommentCommandHandlers } from '../../src/handlers/issue-comment-command.js';
-import { COMMAND_QUEUE, createCommandQueue } from '../../src/jobs/command-queue.js';
+import { COMMAND_QUEUE } from '../../src/jobs/command-queue.js';
 import { createCommandReplier } from '../../src/jobs/command-reply.js';
-import { startCommandWorker } from '../../src/jobs/copilot-command.js';
 import { verifyAuditChain } from '../../src/db/audit-log.js';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
 import type { FakeRepo } from '../fake-github/index.js';
@@ -73,25 +70,17 @@ async function acme(mode: 'report' | 'enforce', extraPolicy = '') {
 
 /** CEOS with the command handler, worker and reply wired as the product wires them. */
 async function startCeosWithCommands(github: FakeGitHub): Promise<TestCeos> {
-  const deps: HandlerDeps = {
+  const deps = {
     get db() {
       return ceos!.database.db;
-    },
-    get boss() {
-      return ceos!.boss;
     },
     get log() {
       return ceos!.log;
     },
   };
-  ceos = await startTestCeos(
-    { GHE_HOST: github.host, GHE_PROTOCOL: 'http', APP_ID: '4242' },
-    { extraHandlers: (app) => registerIssueCommentCommandHandlers(app, deps), reporter: createCommandReplier(deps) },
-  );
-  await createCommandQueue(ceos.boss);
+  ceos = await startTestCeos({ GHE_HOST: github.host, GHE_PROTOCOL: 'http', APP_ID: '4242' }, { reporter: createCommandReplier(deps) });
   // No retries: a failing attempt is the last one, so the failure reply shows at once.
   await ceos.boss.updateQueue(COMMAND_QUEUE, { retryLimit: 0 });
-  await startCommandWorker({ boss: ceos.boss, db: ceos.database.db, probot: ceos.probot!, log: ceos.log });
   await sendWebhook(ceos.url, { event: 'installation', payload: installationCreated() });
   await vi.waitFor(
     async () => {

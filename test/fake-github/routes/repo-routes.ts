@@ -32,6 +32,27 @@ export const repoRoutes: RouteTable = {
     };
   },
 
+  'repos/get-branch': (context) => {
+    const repo = findRepo(context);
+    if (repo === undefined) return notFound();
+    const branch = context.params.branch ?? '';
+    if (branch !== repo.defaultBranch && !repo.files.has(branch) && !repo.branchHeads.has(branch)) {
+      return errorResult(404, 'Branch not found');
+    }
+    const sha = repo.branchHead(branch);
+    const { apiUrl } = context;
+    return {
+      status: 200,
+      body: {
+        name: branch,
+        commit: { sha, node_id: nodeId('C', parseInt(sha.slice(0, 8), 16)), url: `${apiUrl}/repos/${repo.fullName}/commits/${sha}` },
+        _links: { self: `${apiUrl}/repos/${repo.fullName}/branches/${branch}`, html: `https://github.example/${repo.fullName}/tree/${branch}` },
+        protected: false,
+        protection_url: `${apiUrl}/repos/${repo.fullName}/branches/${branch}/protection`,
+      },
+    };
+  },
+
   'repos/get-content': (context) => {
     const repo = findRepo(context);
     if (repo === undefined) return notFound();
