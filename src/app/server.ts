@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DeliveryInbox } from '../intake/delivery-inbox.js';
 import { webhookRoute } from '../intake/webhook-route.js';
 import { operationsRoutes, type ReadinessCheck } from '../routes/operations.js';
+import { policySchemaRoute } from '../routes/policy-schema.js';
 import type { Metrics } from './metrics.js';
 
 /** What the HTTP server serves. */
@@ -47,6 +48,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }),
   );
   await app.register(async (scope) => operationsRoutes(scope, { metrics: deps.metrics, readiness: deps.readiness }));
+  await app.register(policySchemaRoute);
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }
