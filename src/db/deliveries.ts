@@ -14,6 +14,11 @@ export interface NewDelivery {
   repository: string | null;
   sender: string | null;
   payload: string;
+  /**
+   * When the request arrived, to the millisecond. Set on receipt rather than at commit, so
+   * deliveries grouped into one commit keep their order (the mirror orders changes by it).
+   */
+  receivedAt: Date;
 }
 
 /**
@@ -31,6 +36,7 @@ export async function insertDeliveries(db: Kysely<Database>, rows: readonly NewD
   const repositories: (string | null)[] = [];
   const senders: (string | null)[] = [];
   const payloads: string[] = [];
+  const received: string[] = [];
   for (const row of rows) {
     ids.push(row.id);
     events.push(row.event);
@@ -40,13 +46,15 @@ export async function insertDeliveries(db: Kysely<Database>, rows: readonly NewD
     repositories.push(row.repository);
     senders.push(row.sender);
     payloads.push(row.payload);
+    received.push(row.receivedAt.toISOString());
   }
   const result = await sql<{ id: string }>`
     with inserted as (
-      insert into deliveries (id, event, action, installation_id, org, repository, sender, payload)
-      select * from unnest(
+      insert into deliveries (id, event, action, installation_id, org, repository, sender, payload, received_at, next_attempt_at)
+      select t.*, t.received_at from unnest(
         ${ids}::text[], ${events}::text[], ${actions}::text[], ${installations}::bigint[],
-        ${orgs}::text[], ${repositories}::text[], ${senders}::text[], ${payloads}::text[])
+        ${orgs}::text[], ${repositories}::text[], ${senders}::text[], ${payloads}::text[], ${received}::timestamptz[])
+        as t(id, event, action, installation_id, org, repository, sender, payload, received_at)
       on conflict (id) do nothing
       returning id
     )

@@ -15,7 +15,7 @@ function text(value: unknown): string | null {
  * event, so every field is optional: the owning account comes from the organization, else the
  * installation's account, else the repository's owner.
  */
-export function describeDelivery(id: string, event: string, payload: Json, raw: string): NewDelivery {
+export function describeDelivery(id: string, event: string, payload: Json, raw: string, receivedAt: Date = new Date()): NewDelivery {
   const installation = record(payload.installation);
   const organization = record(payload.organization);
   const repository = record(payload.repository);
@@ -31,5 +31,6 @@ export function describeDelivery(id: string, event: string, payload: Json, raw: 
     repository: text(repository?.full_name),
     sender: text(record(payload.sender)?.login),
     payload: raw,
+    receivedAt,
   };
 }

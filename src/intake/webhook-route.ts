@@ -55,6 +55,7 @@ export async function webhookRoute(app: FastifyInstance, deps: WebhookRouteDeps)
   });
 
   app.post(WEBHOOK_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
+    const receivedAt = new Date();
     const event = request.headers['x-github-event'];
     const id = request.headers['x-github-delivery'];
     if (typeof event !== 'string' || !EVENT.test(event)) {
@@ -86,7 +87,7 @@ export async function webhookRoute(app: FastifyInstance, deps: WebhookRouteDeps)
     }
     let outcome;
     try {
-      outcome = await inbox.record(describeDelivery(id, event, payload as Record<string, unknown>, raw));
+      outcome = await inbox.record(describeDelivery(id, event, payload as Record<string, unknown>, raw, receivedAt));
     } catch (error) {
       log.error({ err: error, delivery: id, event }, 'delivery could not be stored');
       return fail(reply, metrics, 503, 'unavailable', 'The delivery could not be recorded; it will be recovered.');

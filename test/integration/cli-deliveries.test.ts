@@ -54,7 +54,7 @@ async function seed(open: () => ReturnType<ReturnType<typeof freshDatabase>['ope
     ];
     await insertDeliveries(
       database.db,
-      rows.map((r) => ({ ...r, installationId: null, repository: null, payload: JSON.stringify(r.payload) })),
+      rows.map((r) => ({ ...r, installationId: null, repository: null, payload: JSON.stringify(r.payload), receivedAt: new Date() })),
     );
     await sql`update deliveries set received_at = now() - interval '3 hours', status = 'processed', attempts = 1, processed_at = now()
                where id = 'guid-ping'`.execute(database.db);

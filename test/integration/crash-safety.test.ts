@@ -128,7 +128,7 @@ describe(`crash safety of a real process (${backend})`, () => {
     await inspect((db) =>
       insertDeliveries(
         db,
-        ids.map((id, i) => ({ id, event: 'ping', action: null, installationId: null, org: null, repository: null, sender: null, payload: `{"zen":"z${i}","hook_id":1}` })),
+        ids.map((id, i) => ({ id, event: "ping", action: null, installationId: null, org: null, repository: null, sender: null, payload: `{"zen":"z${i}","hook_id":1}`, receivedAt: new Date() })),
       ),
     );
 

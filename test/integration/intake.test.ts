@@ -63,6 +63,10 @@ describe(`webhook intake (${backend})`, () => {
       expect(row.received_at).toBeInstanceOf(Date);
     }
 
+    // received_at is the time each request arrived, so the order of sending survives grouping.
+    const times = sent.map((d) => byId.get(d.id)!.received_at.getTime());
+    for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThanOrEqual(times[i - 1]!);
+
     await vi.waitFor(
       async () => {
         const processed = await ceos!.database.db

@@ -56,7 +56,7 @@ async function setUp(now = new Date()) {
     run: (at: Date = now) => recoverDeliveries({ octokit, db, log: silent, now: at }),
     store: (guid: string) =>
       insertDeliveries(db, [
-        { id: guid, event: 'ping', action: null, installationId: null, org: null, repository: null, sender: null, payload: '{}' },
+        { id: guid, event: 'ping', action: null, installationId: null, org: null, repository: null, sender: null, payload: '{}', receivedAt: new Date() },
       ]),
   };
 }
