@@ -3,7 +3,13 @@ import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { ApplicationFunction, Probot } from 'probot';
 import { type DatabaseHandle, connectDatabase, pingDatabase } from '../db/connect.js';
-import { DELIVERIES_CHANNEL, countQueuedDeliveries } from '../db/deliveries.js';
+import {
+  DELIVERIES_CHANNEL,
+  type NewDelivery,
+  countQueuedDeliveries,
+  insertDeliveries,
+  preparedDeliveryInsert,
+} from '../db/deliveries.js';
 import { DOMAIN_EVENTS_CHANNEL, DomainEventBus } from '../db/domain-events.js';
 import { DomainEventDispatcher } from '../jobs/domain-event-dispatcher.js';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
@@ -186,7 +192,9 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       });
     }
 
-    const inbox = createDeliveryInbox(database.db, () => worker?.wake(), {
+    const pool = database.pool;
+    const insert = pool ? preparedDeliveryInsert(pool) : (rows: readonly NewDelivery[]) => insertDeliveries(database.db, rows);
+    const inbox = createDeliveryInbox(insert, () => worker?.wake(), {
       maxBatch: config.intakeMaxBatch,
       maxBatchBytes: 8 * 1024 * 1024,
       maxInFlight: config.intakeMaxInFlight,

@@ -19,6 +19,8 @@ export interface DatabaseHandle {
   pglite?: PGlite;
   /** PostgreSQL connection string, when kind is 'postgres' (pg-boss opens its own pool). */
   connectionString?: string;
+  /** The pool behind `db`, when kind is 'postgres' (for prepared statements on hot paths). */
+  pool?: pg.Pool;
   /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -68,6 +70,7 @@ async function connectPostgres(connectionString: string, options: ConnectOptions
     db,
     schema: options.schema,
     connectionString,
+    pool,
     async listen(channel, onNotify) {
       const client = await pool.connect();
       listeners.push(client);

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
+import type { Pool } from 'pg';
 import type { Database, Delivery, DeliveryStatus } from './schema.js';
 
 /** NOTIFY channel that wakes workers when deliveries become due. */
@@ -21,45 +22,57 @@ export interface NewDelivery {
   receivedAt: Date;
 }
 
-/**
- * Inserts a group of deliveries in one statement and returns the ids that were new (the others
- * were already stored). The same statement notifies listening workers, so the group commit, the
- * durable record of the work and the wake-up are one round trip.
- */
+// One statement records a group of deliveries, reports which were new, and notifies listening
+// workers (only when something was inserted): the group commit, the durable record of the work
+// and the wake-up in a single round trip. Parameters are one array per column.
+const INSERT_DELIVERIES_SQL = `
+  with inserted as (
+    insert into deliveries (id, event, action, installation_id, org, repository, sender, payload, received_at, next_attempt_at)
+    select t.*, t.received_at from unnest(
+      $1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+      as t(id, event, action, installation_id, org, repository, sender, payload, received_at)
+    on conflict (id) do nothing
+    returning id
+  )
+  select id, (select pg_notify('${DELIVERIES_CHANNEL}', '')) as notified from inserted`;
+
+function deliveryColumns(rows: readonly NewDelivery[]): unknown[] {
+  const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  for (const row of rows) {
+    columns[0]!.push(row.id);
+    columns[1]!.push(row.event);
+    columns[2]!.push(row.action);
+    columns[3]!.push(row.installationId);
+    columns[4]!.push(row.org);
+    columns[5]!.push(row.repository);
+    columns[6]!.push(row.sender);
+    columns[7]!.push(row.payload);
+    columns[8]!.push(row.receivedAt.toISOString());
+  }
+  return columns;
+}
+
+/** Writes a group of deliveries; resolves to the ids that were new (the others were already stored). */
+export type InsertDeliveries = (rows: readonly NewDelivery[]) => Promise<Set<string>>;
+
+/** Inserts a group of deliveries through Kysely (either database). */
 export async function insertDeliveries(db: Kysely<Database>, rows: readonly NewDelivery[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const ids: string[] = [];
-  const events: string[] = [];
-  const actions: (string | null)[] = [];
-  const installations: (number | null)[] = [];
-  const orgs: (string | null)[] = [];
-  const repositories: (string | null)[] = [];
-  const senders: (string | null)[] = [];
-  const payloads: string[] = [];
-  const received: string[] = [];
-  for (const row of rows) {
-    ids.push(row.id);
-    events.push(row.event);
-    actions.push(row.action);
-    installations.push(row.installationId);
-    orgs.push(row.org);
-    repositories.push(row.repository);
-    senders.push(row.sender);
-    payloads.push(row.payload);
-    received.push(row.receivedAt.toISOString());
-  }
-  const result = await sql<{ id: string }>`
-    with inserted as (
-      insert into deliveries (id, event, action, installation_id, org, repository, sender, payload, received_at, next_attempt_at)
-      select t.*, t.received_at from unnest(
-        ${ids}::text[], ${events}::text[], ${actions}::text[], ${installations}::bigint[],
-        ${orgs}::text[], ${repositories}::text[], ${senders}::text[], ${payloads}::text[], ${received}::timestamptz[])
-        as t(id, event, action, installation_id, org, repository, sender, payload, received_at)
-      on conflict (id) do nothing
-      returning id
-    )
-    select id, (select pg_notify(${DELIVERIES_CHANNEL}, '')) as notified from inserted`.execute(db);
+  const result = await db.executeQuery<{ id: string }>(CompiledQuery.raw(INSERT_DELIVERIES_SQL, deliveryColumns(rows)));
   return new Set(result.rows.map((r) => r.id));
+}
+
+/**
+ * Inserts a group of deliveries on PostgreSQL as a named prepared statement, which each pooled
+ * connection parses and plans once: on the intake's hot path that is a fifth more deliveries per
+ * second on two cores (see docs/benchmarks.md).
+ */
+export function preparedDeliveryInsert(pool: Pool): InsertDeliveries {
+  return async (rows) => {
+    if (rows.length === 0) return new Set();
+    const result = await pool.query<{ id: string }>({ name: 'ceos-insert-deliveries', text: INSERT_DELIVERIES_SQL, values: deliveryColumns(rows) });
+    return new Set(result.rows.map((r) => r.id));
+  };
 }
 
 /** A delivery claimed by a worker. */

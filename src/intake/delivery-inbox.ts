@@ -1,6 +1,4 @@
-import type { Kysely } from 'kysely';
-import { type NewDelivery, insertDeliveries } from '../db/deliveries.js';
-import type { Database } from '../db/schema.js';
+import type { InsertDeliveries, NewDelivery } from '../db/deliveries.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 
 /** Outcome of recording one delivery. */
@@ -24,7 +22,7 @@ export const defaultGroupCommitOptions: GroupCommitOptions = {
  * this process start at once instead of waiting for the database's notification.
  */
 export function createDeliveryInbox(
-  db: Kysely<Database>,
+  insert: InsertDeliveries,
   onStored: () => void,
   options: GroupCommitOptions = defaultGroupCommitOptions,
 ): DeliveryInbox {
@@ -34,7 +32,7 @@ export function createDeliveryInbox(
       // copies are duplicates, like any copy that arrives after the commit.
       const first = new Map<string, NewDelivery>();
       for (const item of items) if (!first.has(item.id)) first.set(item.id, item);
-      const inserted = await insertDeliveries(db, [...first.values()]);
+      const inserted = await insert([...first.values()]);
       if (inserted.size > 0) onStored();
       const claimed = new Set<string>();
       return items.map((item) => {
