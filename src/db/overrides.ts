@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { SeatOverride } from '../domain/plan-types.js';
 import type { SeatOverridesTable } from './governance-schema.js';
 import type { Database } from './schema.js';
@@ -18,17 +18,30 @@ export interface NewOverride {
   expiresAt: Date | null;
 }
 
+/** Overrides recorded, and the ones in force before them that they replaced. */
+export interface RecordedOverrides {
+  created: OverrideRow[];
+  lifted: OverrideRow[];
+}
+
 /**
  * Records overrides. A new override for a login replaces (lifts) the ones in force for it, so the
- * latest word of an admin is the one the planner sees.
+ * latest word of an admin is the one the planner sees; the lifted ones are returned so that the
+ * caller audits them with the new ones.
  */
-export async function createOverrides(db: Db, overrides: readonly NewOverride[], now: Date = new Date()): Promise<OverrideRow[]> {
-  if (overrides.length === 0) return [];
+export async function createOverrides(db: Db, overrides: readonly NewOverride[], now: Date = new Date()): Promise<RecordedOverrides> {
+  if (overrides.length === 0) return { created: [], lifted: [] };
   const org = overrides[0]!.org;
   const keys = overrides.map((o) => o.login.toLowerCase());
-  await sql`update seat_overrides set lifted_at = ${now}::timestamptz, lifted_by = ${overrides[0]!.actor}
-             where org = ${org} and lifted_at is null and login_key = any(${keys}::text[])`.execute(db);
-  return db
+  const lifted = await db
+    .updateTable('seat_overrides')
+    .set({ lifted_at: now, lifted_by: overrides[0]!.actor })
+    .where('org', '=', org)
+    .where('lifted_at', 'is', null)
+    .where('login_key', 'in', keys)
+    .returningAll()
+    .execute();
+  const created = await db
     .insertInto('seat_overrides')
     .values(
       overrides.map((o) => ({
@@ -43,6 +56,19 @@ export async function createOverrides(db: Db, overrides: readonly NewOverride[],
     )
     .returningAll()
     .execute();
+  return { created, lifted };
+}
+
+/** Audit entries for overrides lifted because newer ones replaced them. */
+export function liftedOverrideEntries(lifted: readonly OverrideRow[], actor: string, at: Date) {
+  return lifted.map((o) => ({
+    actor,
+    action: 'override.lifted',
+    target: o.login,
+    reason: `replaced by a newer override (was: ${o.kind}, ${o.reason})`,
+    details: { overrideId: o.id, kind: o.kind, actor: o.actor },
+    at,
+  }));
 }
 
 /** Overrides not lifted and not expired at `now`. */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEntries } from '../db/audit-log.js';
-import { type OverrideRow, createOverrides } from '../db/overrides.js';
+import { type OverrideRow, createOverrides, liftedOverrideEntries } from '../db/overrides.js';
 import type { Database } from '../db/schema.js';
 import { actorTypeOf } from '../domain/audit/audit-entry.js';
 import { uniqueLogins } from '../domain/commands/github-login.js';
@@ -45,15 +45,14 @@ async function recordSeatOverrides(
   if (!db.isTransaction) return db.transaction().execute((trx) => recordSeatOverrides(trx, kind, request, now));
   const logins = uniqueLogins(request.logins);
   if (logins.length === 0) return [];
-  const created = await createOverrides(
+  const { created, lifted } = await createOverrides(
     db,
     logins.map((login) => ({ org: request.org, login, kind, actor: request.actor, reason: request.reason, expiresAt: request.expiresAt })),
     now,
   );
-  await appendAuditEntries(
-    db,
-    request.org,
-    created.map((o) => ({
+  await appendAuditEntries(db, request.org, [
+    ...liftedOverrideEntries(lifted, request.actor, now),
+    ...created.map((o) => ({
       actor: request.actor,
       actorType: actorTypeOf(request.actor),
       action: 'override.created',
@@ -67,6 +66,6 @@ async function recordSeatOverrides(
       },
       at: now,
     })),
-  );
+  ]);
   return created;
 }

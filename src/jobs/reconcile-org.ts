@@ -4,7 +4,7 @@ import { appendAudit, appendAuditEntries } from '../db/audit-log.js';
 import { recordDomainEvents } from '../db/domain-events.js';
 import { findInstallation } from '../db/installations.js';
 import { loadSnapshot, recordAppliedSeatChanges, replaceOrgGraph, replaceSeats, upsertBilling } from '../db/mirror.js';
-import { createOverrides, listActiveOverrides, toSeatOverride } from '../db/overrides.js';
+import { createOverrides, liftedOverrideEntries, listActiveOverrides, toSeatOverride } from '../db/overrides.js';
 import { finishPlan, recordChangeResults, storePlan, summarizeChanges } from '../db/plans.js';
 import { readStoredPolicy, savePolicy } from '../db/policies.js';
 import type { Database } from '../db/schema.js';
@@ -225,12 +225,13 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
     await db.transaction().execute(async (trx) => {
       // Inactivity cancellations stay cancelled: the override keeps the next run from granting them back.
       const toRecord = plan.overridesToRecord.filter((o) => !failedKeys.has(o.login.toLowerCase()));
-      const created = await createOverrides(
+      const { created, lifted } = await createOverrides(
         trx,
         toRecord.map((o) => ({ org, login: o.login, kind: o.kind, actor: 'ceos', reason: o.reason, expiresAt: o.expiresAt ? new Date(o.expiresAt) : null })),
         deps.now(),
       );
       await appendAuditEntries(trx, org, [
+        ...liftedOverrideEntries(lifted, 'ceos', deps.now()),
         ...created.map((o) => ({ actor: 'ceos', actorType: 'app' as const, action: 'override.created', target: o.login, reason: o.reason, details: { overrideId: o.id, kind: o.kind, planId } })),
         { ...actor, action: 'reconciliation.applied', target: planId, reason: `${outcome!.added.length} added, ${outcome!.cancelled.length} cancelled, ${outcome!.failed.length} failed`, details: { trigger: job.trigger } },
       ]);
