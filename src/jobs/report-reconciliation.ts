@@ -4,12 +4,11 @@ import type { PolicyError } from '../domain/policy/parse-policy.js';
 import type { CheckRunReport } from '../domain/reports/check-run-types.js';
 import { fitSummary } from '../domain/reports/fit-summary.js';
 import { plural } from '../domain/reports/format-values.js';
-import { codeSpan, escapeMarkdown, shorten } from '../domain/reports/markdown-escape.js';
+import { codeSpan } from '../domain/reports/markdown-escape.js';
 import { planFooter } from '../domain/reports/plan-footer.js';
 import { renderComplianceCheck } from '../domain/reports/render-compliance-check.js';
-import { policyErrorAnnotation } from '../domain/reports/render-policy-check.js';
+import { policyErrorAnnotation, policyProblemsTable } from '../domain/reports/render-policy-check.js';
 import { renderReconcileCheck } from '../domain/reports/render-reconcile-check.js';
-import { tableSection } from '../domain/reports/table-section.js';
 import { CHECK_NAMES, publishCheckRun } from '../github/check-runs.js';
 import { fetchDefaultBranchHead } from '../github/fetch-default-branch-head.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
@@ -98,13 +97,7 @@ function reconcileReport(result: ReconcileResult, plan: Plan, planId: string, po
 /** A pushed policy that does not validate: nothing changes until it is fixed; each problem is annotated. */
 export function invalidPushedPolicyReport(errors: readonly PolicyError[], policyPath: string, plan: Plan, planId: string): CheckRunReport {
   const intro = `❌ ${codeSpan(policyPath)} is not a valid policy: ${plural(errors.length, 'problem')}. CEOS changed no seats, and changes none until the policy is fixed. Each problem is also marked on the file.`;
-  const table = tableSection({
-    heading: '### Problems',
-    columns: ['Line', 'Key', 'Problem'],
-    rows: errors.map((e) => [String(e.line), e.path === '' ? '' : codeSpan(e.path), escapeMarkdown(shorten(e.message, 500))]),
-    foldLabel: `Show ${plural(errors.length, 'problem')}`,
-    empty: '',
-  });
+  const table = policyProblemsTable(errors);
   return {
     conclusion: 'failure',
     title: `Policy invalid: ${plural(errors.length, 'problem')}; nothing changed`,

@@ -87,18 +87,23 @@ export function policyErrorAnnotation(error: PolicyError, policyPath: string): C
   return annotation;
 }
 
-function renderInvalid(errors: readonly PolicyError[], policyPath: string): CheckRunReport {
-  const intro: SummarySection = {
-    kind: 'text',
-    markdown: `❌ ${codeSpan(policyPath)} is not a valid policy: ${plural(errors.length, 'problem')} to fix before merging. Each one is also marked on the file in **Files changed**.`,
-  };
-  const table = tableSection({
+/** The table of a policy file's problems, one row per error, for check-run summaries. */
+export function policyProblemsTable(errors: readonly PolicyError[]): SummarySection {
+  return tableSection({
     heading: '### Problems',
     columns: ['Line', 'Key', 'Problem'],
     rows: errors.map((e) => [String(e.line), e.path === '' ? '' : codeSpan(e.path), escapeMarkdown(shorten(e.message, 500))]),
     foldLabel: `Show ${plural(errors.length, 'problem')}`,
     empty: '',
   });
+}
+
+function renderInvalid(errors: readonly PolicyError[], policyPath: string): CheckRunReport {
+  const intro: SummarySection = {
+    kind: 'text',
+    markdown: `❌ ${codeSpan(policyPath)} is not a valid policy: ${plural(errors.length, 'problem')} to fix before merging. Each one is also marked on the file in **Files changed**.`,
+  };
+  const table = policyProblemsTable(errors);
   return {
     conclusion: 'failure',
     title: `Policy invalid: ${plural(errors.length, 'problem')}`,
