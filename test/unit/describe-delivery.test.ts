@@ -5,6 +5,7 @@ const org = { login: 'Acme' };
 const installation = { id: 77, account: { login: 'Acme-Install' } };
 const repository = { full_name: 'octo/hello', owner: { login: 'octo' } };
 const sender = { login: 'alice' };
+const arrived = new Date('2026-11-29T12:00:00.123Z');
 
 describe('describeDelivery', () => {
   it.each([
@@ -22,7 +23,7 @@ describe('describeDelivery', () => {
   it('extracts every column and keeps the raw body as is', () => {
     const payload = { action: 'member_added', organization: org, installation, repository, sender };
     const raw = ` ${JSON.stringify(payload)} `;
-    expect(describeDelivery('d-1', 'organization', payload, raw)).toEqual({
+    expect(describeDelivery('d-1', 'organization', payload, raw, arrived)).toEqual({
       id: 'd-1',
       event: 'organization',
       action: 'member_added',
@@ -31,6 +32,7 @@ describe('describeDelivery', () => {
       repository: 'octo/hello',
       sender: 'alice',
       payload: raw,
+      receivedAt: arrived,
     });
   });
 
@@ -40,7 +42,7 @@ describe('describeDelivery', () => {
     ['null fields', { action: null, installation: null, organization: null, repository: null, sender: null }],
     ['arrays where objects belong', { installation: [77], organization: [org], repository: [repository], sender: [sender] }],
   ])('leaves the columns empty for %s', (_name, payload) => {
-    expect(describeDelivery('d-2', 'ping', payload as Record<string, unknown>, '{}')).toEqual({
+    expect(describeDelivery('d-2', 'ping', payload as Record<string, unknown>, '{}', arrived)).toEqual({
       id: 'd-2',
       event: 'ping',
       action: null,
@@ -49,6 +51,7 @@ describe('describeDelivery', () => {
       repository: null,
       sender: null,
       payload: '{}',
+      receivedAt: arrived,
     });
   });
 });
