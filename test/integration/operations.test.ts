@@ -180,7 +180,8 @@ describe(`operations endpoints (${backend})`, () => {
     expect(result.body).toEqual({ error: { code: 'unavailable', message: 'The delivery could not be recorded; it will be recovered.' } });
     const failure = ceos.logs.lines.find((l) => l.msg === 'delivery could not be stored');
     expect(failure).toMatchObject({ delivery: result.id, event: 'ping' });
-    expect(JSON.stringify(failure!.err)).toMatch(/destroyed/);
+    // The cause is in the log (Kysely's driver or the pool, depending on the backend), not in the answer.
+    expect(JSON.stringify(failure!.err)).toMatch(/destroyed|end on the pool/);
   });
 
   it('says nothing internal in a 500 and logs everything', async () => {
