@@ -171,7 +171,7 @@ describe(`audit log (${backend})`, () => {
       return db.transaction().execute(async (trx) => {
         const entries = await appendAuditEntries(trx, org, seatChanges(1 + (i % 4), `w${i}-`));
         // Work after the append keeps the head locked while other writers queue behind it.
-        await sql`select pg_sleep(0.005)`.execute(trx);
+        await sql`select count(*) from generate_series(1, 20000)`.execute(trx);
         return entries;
       });
     });
