@@ -7,6 +7,7 @@ import { getDelivery, listDeliveries, replayDelivery } from '../db/deliveries.js
 import { migrateToLatest } from '../db/migrate.js';
 import type { DeliveryStatus } from '../db/schema.js';
 import { registerAuditCommands } from './audit-command.js';
+import { CliUserError, registerPlanCommands } from './plans-command.js';
 import { formatTable } from './format-table.js';
 
 const STATUSES: DeliveryStatus[] = ['received', 'processing', 'processed', 'failed', 'dead'];
@@ -130,9 +131,10 @@ deliveries
   });
 
 registerAuditCommands(program, withDatabase, out);
+registerPlanCommands(program, withDatabase, out, () => createLogger('warn'));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof UserError || error instanceof DatabaseInUseError) {
+  if (error instanceof ConfigError || error instanceof UserError || error instanceof CliUserError || error instanceof DatabaseInUseError) {
     process.stderr.write(`ceos: ${error.message}\n`);
   } else {
     process.stderr.write(`ceos: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -102,6 +102,22 @@ export async function findPlan(db: Db, org: string, id: string): Promise<PlanRow
   return db.selectFrom('plans').selectAll().where('org', '=', org).where('id', '=', id).executeTakeFirst();
 }
 
+/** A stored plan by id, whatever its organization. */
+export async function findPlanById(db: Db, id: string): Promise<PlanRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  return db.selectFrom('plans').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Every seat change of a plan with its outcome, in login order. */
+export async function listPlanChanges(db: Db, planId: string) {
+  return db
+    .selectFrom('plan_changes')
+    .select(['login', 'op', 'status', 'attempts', 'last_error', 'updated_at'])
+    .where('plan_id', '=', planId)
+    .orderBy('login_key')
+    .execute();
+}
+
 /** The newest plans of an organization. */
 export async function listPlans(db: Db, org: string, limit: number): Promise<Omit<PlanRow, 'plan'>[]> {
   return db
