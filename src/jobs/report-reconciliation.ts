@@ -1,13 +1,8 @@
 import type { Logger } from 'pino';
 import type { Plan } from '../domain/plan-types.js';
-import type { PolicyError } from '../domain/policy/parse-policy.js';
 import type { CheckRunReport } from '../domain/reports/check-run-types.js';
-import { fitSummary } from '../domain/reports/fit-summary.js';
-import { plural } from '../domain/reports/format-values.js';
-import { codeSpan } from '../domain/reports/markdown-escape.js';
-import { planFooter } from '../domain/reports/plan-footer.js';
 import { renderComplianceCheck } from '../domain/reports/render-compliance-check.js';
-import { policyErrorAnnotation, policyProblemsTable } from '../domain/reports/render-policy-check.js';
+import { renderInvalidPushedPolicy } from '../domain/reports/render-policy-check.js';
 import { renderReconcileCheck } from '../domain/reports/render-reconcile-check.js';
 import { CHECK_NAMES, publishCheckRun } from '../github/check-runs.js';
 import { fetchDefaultBranchHead } from '../github/fetch-default-branch-head.js';
@@ -90,20 +85,6 @@ async function reportCompliance(
 /** The `ceos/reconcile` report of a run; a pushed policy that does not validate gets its problems. */
 function reconcileReport(result: ReconcileResult, plan: Plan, planId: string, policyPath: string): CheckRunReport {
   const errors = result.policy?.errors ?? null;
-  if (errors !== null && errors.length > 0) return invalidPushedPolicyReport(errors, policyPath, plan, planId);
+  if (errors !== null && errors.length > 0) return renderInvalidPushedPolicy(errors, policyPath, plan, planId);
   return renderReconcileCheck({ plan, planId, outcome: result.outcome });
-}
-
-/** A pushed policy that does not validate: nothing changes until it is fixed; each problem is annotated. */
-export function invalidPushedPolicyReport(errors: readonly PolicyError[], policyPath: string, plan: Plan, planId: string): CheckRunReport {
-  const intro = `❌ ${codeSpan(policyPath)} is not a valid policy: ${plural(errors.length, 'problem')}. CEOS changed no seats, and changes none until the policy is fixed. Each problem is also marked on the file.`;
-  const table = policyProblemsTable(errors);
-  return {
-    conclusion: 'failure',
-    title: `Policy invalid: ${plural(errors.length, 'problem')}; nothing changed`,
-    summary: fitSummary([{ kind: 'text', markdown: intro }, table, { kind: 'text', markdown: planFooter(plan, planId) }], {
-      fullReport: { planId },
-    }).markdown,
-    annotations: errors.map((error) => policyErrorAnnotation(error, policyPath)),
-  };
 }

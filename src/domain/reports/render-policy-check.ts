@@ -149,3 +149,17 @@ function titleFor(plan: Plan): string {
   if (plan.status === 'no_policy') return 'No policy';
   return `Policy valid: ${describeChanges(plan)}`;
 }
+
+/** A pushed policy that does not validate: nothing changes until it is fixed; each problem is annotated. */
+export function renderInvalidPushedPolicy(errors: readonly PolicyError[], policyPath: string, plan: Plan, planId: string): CheckRunReport {
+  const intro = `❌ ${codeSpan(policyPath)} is not a valid policy: ${plural(errors.length, 'problem')}. CEOS changed no seats, and changes none until the policy is fixed. Each problem is also marked on the file.`;
+  const table = policyProblemsTable(errors);
+  return {
+    conclusion: 'failure',
+    title: `Policy invalid: ${plural(errors.length, 'problem')}; nothing changed`,
+    summary: fitSummary([{ kind: 'text', markdown: intro }, table, { kind: 'text', markdown: planFooter(plan, planId) }], {
+      fullReport: { planId },
+    }).markdown,
+    annotations: errors.map((error) => policyErrorAnnotation(error, policyPath)),
+  };
+}
