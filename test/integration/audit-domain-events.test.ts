@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { appendAudit } from '../../src/db/audit-log.js';
-import { type DatabaseHandle, connectDatabase } from '../../src/db/connect.js';
 import {
   DOMAIN_EVENTS_CHANNEL,
   type DomainEvent,
@@ -11,24 +10,11 @@ import {
   recordDomainEvent,
   recordDomainEvents,
 } from '../../src/db/domain-events.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { backend, dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
+import { backend, testDatabases, uniqueSchema } from '../helpers/database.js';
 
-const opened: DatabaseHandle[] = [];
-
-async function openDatabase(schema = uniqueSchema()): Promise<DatabaseHandle> {
-  const database = await connectDatabase({ databaseUrl: testDatabaseUrl, dataDir: 'memory://', schema });
-  opened.push(database);
-  await migrateToLatest(database.db, schema);
-  return database;
-}
-
-afterEach(async () => {
-  for (const database of opened.splice(0)) {
-    await database.close();
-    await dropSchemas(database.schema);
-  }
-});
+const databases = testDatabases();
+const openDatabase = databases.open;
+afterEach(() => databases.closeAll());
 
 describe(`domain events outbox (${backend})`, () => {
   it('records events with the change they belong to, and dispatches each once to its subscribers', async () => {

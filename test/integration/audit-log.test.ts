@@ -1,28 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Kysely, sql } from 'kysely';
 import { appendAudit, appendAuditEntries, listAuditEntries, verifyAuditChain } from '../../src/db/audit-log.js';
-import { type DatabaseHandle, connectDatabase } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/schema.js';
 import type { AuditEntryInput } from '../../src/domain/audit/audit-entry.js';
 import { GENESIS_HASH } from '../../src/domain/audit/hash-audit-entry.js';
-import { backend, dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
+import { backend, testDatabases, uniqueSchema } from '../helpers/database.js';
 
-const opened: DatabaseHandle[] = [];
-
-async function openDatabase(schema = uniqueSchema(), poolSize?: number): Promise<DatabaseHandle> {
-  const database = await connectDatabase({ databaseUrl: testDatabaseUrl, dataDir: 'memory://', schema, ...(poolSize ? { poolSize } : {}) });
-  opened.push(database);
-  await migrateToLatest(database.db, schema);
-  return database;
-}
-
-afterEach(async () => {
-  for (const database of opened.splice(0)) {
-    await database.close();
-    await dropSchemas(database.schema);
-  }
-});
+const databases = testDatabases();
+const openDatabase = databases.open;
+afterEach(() => databases.closeAll());
 
 function seatChanges(count: number, prefix = 'user'): AuditEntryInput[] {
   return Array.from({ length: count }, (_, i) => ({

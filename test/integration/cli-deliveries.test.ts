@@ -1,16 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Probot } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/db/connect.js';
 import { insertDeliveries } from '../../src/db/deliveries.js';
-import { migrateToLatest, pendingMigrations } from '../../src/db/migrate.js';
+import { pendingMigrations } from '../../src/db/migrate.js';
 import { type TestCeos, startTestCeos } from '../helpers/ceos.js';
 import { runCli } from '../helpers/cli.js';
-import { backend, dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
+import { backend, cliDatabase } from '../helpers/database.js';
 import { deliveryRow, waitForDeliveryStatus } from '../helpers/deliveries.js';
 
 const STACK_FRAME = /^\s+at /m;
@@ -20,21 +19,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A database of its own (a PostgreSQL schema, or an embedded data directory) and the env that names it. */
 function freshDatabase() {
-  const schema = uniqueSchema();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'ceos-cli-'));
-  cleanups.push(async () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    await dropSchemas(schema);
-  });
-  const env = { DATABASE_URL: testDatabaseUrl ?? '', DATABASE_SCHEMA: schema, CEOS_DATA_DIR: dataDir, LOG_LEVEL: 'error' };
-  const open = async () => {
-    const database = await connectDatabase({ databaseUrl: testDatabaseUrl, dataDir, schema });
-    await migrateToLatest(database.db, schema);
-    return database;
-  };
-  return { schema, dataDir, env, open };
+  return cliDatabase((cleanup) => cleanups.push(cleanup));
 }
 
 const payloads = {

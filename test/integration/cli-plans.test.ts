@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connectDatabase } from '../../src/db/connect.js';
 import { upsertInstallation } from '../../src/db/installations.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { recordChangeResults, storePlan } from '../../src/db/plans.js';
 import type { Plan } from '../../src/domain/plan-types.js';
 import { planReconciliation } from '../../src/domain/planner/plan-reconciliation.js';
 import { parsePolicy } from '../../src/domain/policy/parse-policy.js';
 import { runCli } from '../helpers/cli.js';
-import { backend, dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
+import { backend, cliDatabase } from '../helpers/database.js';
 
 const STACK_FRAME = /^\s+at /m;
 const cleanups: (() => Promise<void>)[] = [];
@@ -19,19 +14,7 @@ afterEach(async () => {
 });
 
 function freshDatabase() {
-  const schema = uniqueSchema();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'ceos-cli-plans-'));
-  cleanups.push(async () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    await dropSchemas(schema);
-  });
-  const env = { DATABASE_URL: testDatabaseUrl ?? '', DATABASE_SCHEMA: schema, CEOS_DATA_DIR: dataDir, LOG_LEVEL: 'error' };
-  const open = async () => {
-    const database = await connectDatabase({ databaseUrl: testDatabaseUrl, dataDir, schema });
-    await migrateToLatest(database.db, schema);
-    return database;
-  };
-  return { schema, env, open };
+  return cliDatabase((cleanup) => cleanups.push(cleanup));
 }
 
 function samplePlan(): Plan {

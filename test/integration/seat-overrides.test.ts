@@ -1,22 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAuditEntries, verifyAuditChain } from '../../src/db/audit-log.js';
-import { type DatabaseHandle, connectDatabase } from '../../src/db/connect.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import type { DatabaseHandle } from '../../src/db/connect.js';
 import { listActiveOverrides } from '../../src/db/overrides.js';
 import { grantSeats, revokeSeats } from '../../src/governance/seat-overrides.js';
-import { backend, dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
+import { backend, testDatabases } from '../helpers/database.js';
 
+const databases = testDatabases();
 let database: DatabaseHandle;
-let schema: string;
 beforeEach(async () => {
-  schema = uniqueSchema();
-  database = await connectDatabase({ databaseUrl: testDatabaseUrl, dataDir: 'memory://', schema });
-  await migrateToLatest(database.db, schema);
+  database = await databases.open();
 });
-afterEach(async () => {
-  await database.close();
-  await dropSchemas(schema);
-});
+afterEach(() => databases.closeAll());
 
 describe(`manual overrides (${backend})`, () => {
   it('records grants and revokes with their actor and expiry, the newest replacing the older, all audited', async () => {
