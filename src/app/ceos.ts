@@ -11,20 +11,20 @@ import {
   preparedDeliveryInsert,
 } from '../db/deliveries.js';
 import { DOMAIN_EVENTS_CHANNEL, DomainEventBus } from '../db/domain-events.js';
-import { DomainEventDispatcher } from '../jobs/domain-event-dispatcher.js';
+import { DomainEventDispatcher } from '../engine/domain-event-dispatcher.js';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { createAppFunction } from '../handlers/index.js';
 import { type DeliveryInbox, createDeliveryInbox } from '../intake/delivery-inbox.js';
 import { WEBHOOK_PATH } from '../intake/webhook-route.js';
-import { DeliveryWorker } from '../jobs/delivery-worker.js';
+import { DeliveryWorker } from '../engine/delivery-worker.js';
 import { RECOVER_DELIVERIES_QUEUE, recoverDeliveries } from '../jobs/recover-deliveries.js';
 import { type ReconcileReporter, createReconcileQueues, startReconcileWorkers } from '../jobs/reconcile-worker.js';
 import { createCommandQueue } from '../jobs/command-queue.js';
-import { createCommandReplier, failCommandRun } from '../jobs/command-reply.js';
+import { createCommandReplier, failCommandRun } from '../reporting/command-reply.js';
 import { startCommandWorker } from '../jobs/copilot-command.js';
 import { createPolicyCheckQueue } from '../jobs/policy-check-queue.js';
 import { startPolicyCheckWorker } from '../jobs/policy-check.js';
-import { createReconcileReporter } from '../jobs/report-reconciliation.js';
+import { createReconcileReporter } from '../reporting/report-reconciliation.js';
 import { type Config, hasAppCredentials } from './config.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { createProbot } from './probot.js';

@@ -7,7 +7,7 @@ import { isCommandRepository } from '../domain/commands/is-command-repository.js
 import { parseCommands } from '../domain/commands/parse-commands.js';
 import { POLICY_DEFAULTS } from '../domain/policy/policy-schema.js';
 import { reactToIssueComment } from '../github/comments.js';
-import { checkCommandPermission, isBotCommenter } from '../governance/command-permission.js';
+import { checkCommandPermission, isBotCommenter } from '../operations/command-permission.js';
 import { enqueueCommentCommands } from '../jobs/command-queue.js';
 import type { HandlerDeps } from './handler-deps.js';
 

@@ -13,10 +13,10 @@ import { renderRefusal } from '../domain/reports/render-refusal.js';
 import { renderUsage } from '../domain/reports/render-usage.js';
 import { createIssueComment } from '../github/comments.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
-import { grantSeats, revokeSeats } from '../governance/seat-overrides.js';
+import { grantSeats, revokeSeats } from '../operations/seat-overrides.js';
 import { COMMAND_QUEUE, commandJobSchema } from './command-queue.js';
-import { type CommandAnswer, answerCommand, commentOf, renderCommandFailure, reportCommandFailure } from './command-reply.js';
-import { describeUserSeat, planFromMirror } from './command-status.js';
+import { type CommandAnswer, answerCommand, commentOf, renderCommandFailure, reportCommandFailure } from '../reporting/command-reply.js';
+import { describeUserSeat, planFromMirror } from '../reporting/command-status.js';
 import { enqueueReconcile } from './reconcile-queue.js';
 
 /** What the command worker needs. */

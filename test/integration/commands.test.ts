@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { COMMAND_QUEUE } from '../../src/jobs/command-queue.js';
-import { createCommandReplier } from '../../src/jobs/command-reply.js';
+import { createCommandReplier } from '../../src/reporting/command-reply.js';
 import { verifyAuditChain } from '../../src/db/audit-log.js';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
 import type { FakeRepo } from '../fake-github/index.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAuditEntries, verifyAuditChain } from '../../src/db/audit-log.js';
 import type { DatabaseHandle } from '../../src/db/connect.js';
 import { listActiveOverrides } from '../../src/db/overrides.js';
-import { grantSeats, revokeSeats } from '../../src/governance/seat-overrides.js';
+import { grantSeats, revokeSeats } from '../../src/operations/seat-overrides.js';
 import { backend, testDatabases } from '../helpers/database.js';
 
 const databases = testDatabases();

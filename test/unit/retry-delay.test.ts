@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, retryDelaySeconds } from '../../src/jobs/delivery-worker.js';
+import { describeError, retryDelaySeconds } from '../../src/engine/delivery-worker.js';
 
 const middle = () => 0.5;
 

@@ -8,9 +8,9 @@ import { codeSpan, shorten } from '../domain/reports/markdown-escape.js';
 import { type CommandReplyInput, renderCommandReply } from '../domain/reports/render-command-reply.js';
 import { createIssueComment, reactToIssueComment } from '../github/comments.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
-import type { ReconcileResult } from './reconcile-org.js';
-import type { ReconcileJob } from './reconcile-queue.js';
-import type { ReconcileReporter } from './reconcile-worker.js';
+import type { ReconcileResult } from '../jobs/reconcile-org.js';
+import type { ReconcileJob } from '../jobs/reconcile-queue.js';
+import type { ReconcileReporter } from '../jobs/reconcile-worker.js';
 
 /** What answering a command needs. */
 export interface CommandReplyDeps {

@@ -7,9 +7,9 @@ import { renderReconcileCheck } from '../domain/reports/render-reconcile-check.j
 import { CHECK_NAMES, publishCheckRun } from '../github/check-runs.js';
 import { fetchDefaultBranchHead } from '../github/fetch-default-branch-head.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
-import type { PolicyLocation, ReconcileResult } from './reconcile-org.js';
-import type { ReconcileJob } from './reconcile-queue.js';
-import type { ReconcileReporter } from './reconcile-worker.js';
+import type { PolicyLocation, ReconcileResult } from '../jobs/reconcile-org.js';
+import type { ReconcileJob } from '../jobs/reconcile-queue.js';
+import type { ReconcileReporter } from '../jobs/reconcile-worker.js';
 
 /** What the check-run reporter of reconciliation runs needs. */
 export interface ReconcileReporterDeps {
