@@ -27,8 +27,33 @@ export interface CapabilityContext {
   appId: number | undefined;
   /** Whether this process runs workers and the GitHub App is configured, so work can be processed. */
   processes: boolean;
+  /** In-process nudges between capabilities (e.g. the intake telling workers that deliveries were stored). */
+  signals: ProcessSignals;
   /** Test and tool options given to `startCeos`. */
   options: CapabilityOptions;
+}
+
+/** Names of the in-process signals. */
+export type SignalName = 'deliveries.stored';
+
+/**
+ * In-process nudges between capabilities. They only make work start sooner: the durable path is
+ * always the database (rows, and its NOTIFY), so a signal that nobody hears loses nothing.
+ */
+export class ProcessSignals {
+  private readonly listeners = new Map<SignalName, Set<() => void>>();
+
+  /** Calls `listener` on every `emit(name)`; returns the function that stops it. */
+  on(name: SignalName, listener: () => void): () => void {
+    const set = this.listeners.get(name) ?? new Set();
+    set.add(listener);
+    this.listeners.set(name, set);
+    return () => set.delete(listener);
+  }
+
+  emit(name: SignalName): void {
+    for (const listener of this.listeners.get(name) ?? []) listener();
+  }
 }
 
 /** Options of a start that capabilities may read (tests observe and steer through them). */
@@ -71,6 +96,8 @@ export interface ScheduleSpec {
 export interface CapabilityParts {
   /** Queues created at start, before any worker (dead-letter queues first). */
   queues?: QueueSpec[];
+  /** Starts what runs whether or not this process processes work (it decides from the context). */
+  start?: () => Promise<void>;
   /** Webhook handlers (Probot app function), loaded when this process processes deliveries. */
   handlers?: ApplicationFunction;
   /** Starts the capability's workers; only called when this process processes work. */
@@ -81,6 +108,8 @@ export interface CapabilityParts {
   routes?: (server: FastifyInstance) => Promise<void>;
   /** Checks `/readyz` runs. */
   readiness?: ReadinessCheck[];
+  /** Told the server's URL once it listens (not called when it does not). */
+  onListening?: (url: string) => Promise<void>;
   /** Stops what the capability started; called once, in reverse start order. */
   shutdown?: () => Promise<void>;
 }

@@ -2,29 +2,23 @@ import type { FastifyInstance } from 'fastify';
 import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { ApplicationFunction, Probot } from 'probot';
-import { type DatabaseHandle, connectDatabase, pingDatabase } from '../db/connect.js';
-import {
-  DELIVERIES_CHANNEL,
-  type NewDelivery,
-  countQueuedDeliveries,
-  insertDeliveries,
-  preparedDeliveryInsert,
-} from '../db/deliveries.js';
-import { DOMAIN_EVENTS_CHANNEL, DomainEventBus } from '../db/domain-events.js';
-import { DomainEventDispatcher } from '../engine/domain-event-dispatcher.js';
-import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
-import { createAppFunction } from '../handlers/index.js';
-import { type DeliveryInbox, createDeliveryInbox } from '../intake/delivery-inbox.js';
+import { type DatabaseHandle, connectDatabase } from '../db/connect.js';
+import { countQueuedDeliveries } from '../db/deliveries.js';
+import { DomainEventBus } from '../db/domain-events.js';
+import { migrateToLatest } from '../db/migrate.js';
+import type { DeliveryWorker } from '../engine/delivery-worker.js';
+import type { DeliveryInbox } from '../intake/delivery-inbox.js';
 import { WEBHOOK_PATH } from '../intake/webhook-route.js';
-import { DeliveryWorker } from '../engine/delivery-worker.js';
-import { RECOVER_DELIVERIES_QUEUE, recoverDeliveries } from '../jobs/recover-deliveries.js';
-import { type ReconcileReporter, createReconcileQueues, startReconcileWorkers } from '../jobs/reconcile-worker.js';
-import { createCommandQueue } from '../jobs/command-queue.js';
-import { createCommandReplier, failCommandRun } from '../reporting/command-reply.js';
-import { startCommandWorker } from '../jobs/copilot-command.js';
-import { createPolicyCheckQueue } from '../jobs/policy-check-queue.js';
-import { startPolicyCheckWorker } from '../jobs/policy-check.js';
-import { createReconcileReporter } from '../reporting/report-reconciliation.js';
+import type { ReconcileReporter } from '../jobs/reconcile-worker.js';
+import { checksCapability } from './capabilities/checks.js';
+import { commandsCapability } from './capabilities/commands.js';
+import { deliveriesCapability } from './capabilities/deliveries.js';
+import { domainEventsCapability } from './capabilities/domain-events.js';
+import { governanceCapability } from './capabilities/governance.js';
+import { intakeCapability } from './capabilities/intake.js';
+import { platformCapability } from './capabilities/platform.js';
+import { webhookProxyCapability } from './capabilities/webhook-proxy.js';
+import { type Capability, type CapabilityContext, type CapabilityOptions, type CapabilityParts, ProcessSignals } from './capability.js';
 import { type Config, hasAppCredentials } from './config.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { createProbot } from './probot.js';
@@ -51,7 +45,7 @@ export interface Ceos {
 }
 
 /** What tests and tools may change about a process beyond its configuration. */
-export interface StartOptions {
+export interface StartOptions extends CapabilityOptions {
   log: Logger;
   /** Octokit throttling and retries (off in tests that assert exact request sequences). */
   throttle?: boolean;
@@ -63,12 +57,32 @@ export interface StartOptions {
   extraHandlers?: ApplicationFunction;
   /** Reports finished reconciliation runs (check runs and command replies). */
   reporter?: ReconcileReporter;
+  /** Capabilities started after the product's own (integrations that plug in from outside). */
+  extraCapabilities?: readonly Capability[];
+}
+
+/** Stops registered in start order, run in reverse, each at most once, failures not stopping the rest. */
+class ShutdownStack {
+  private readonly steps: { name: string; run: () => Promise<void> }[] = [];
+  constructor(private readonly log: Logger) {}
+
+  push(name: string, run: () => Promise<void>): void {
+    this.steps.push({ name, run });
+  }
+
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      await step.run().catch((error: unknown) => this.log.warn({ err: error, step: step.name }, 'shutdown step failed'));
+    }
+  }
 }
 
 /**
- * Starts CEOS: database and migrations, job queue, workers, HTTP server, in that order, so that
- * nothing is accepted before it can be recorded. Without GitHub App credentials it still starts
- * and stores verified deliveries, but processes none until it is configured.
+ * Starts CEOS: the database and its migrations, the job queue, then each capability in the order
+ * listed here (queues, workers, schedules), then the HTTP server with every capability's routes
+ * and readiness checks, so nothing is accepted before it can be recorded. Without GitHub App
+ * credentials it still starts and stores verified deliveries, but processes none until it is
+ * configured.
  */
 export async function startCeos(config: Config, options: StartOptions): Promise<Ceos> {
   const { log } = options;
@@ -78,10 +92,8 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
     schema: config.databaseSchema,
     poolSize: config.databasePoolSize,
   });
-  const cleanups: (() => Promise<void>)[] = [() => database.close()];
-  const undo = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  };
+  const shutdown = new ShutdownStack(log);
+  shutdown.push('database', () => database.close());
   try {
     const applied = await migrateToLatest(database.db, database.schema);
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
@@ -89,85 +101,63 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
     const metrics = createMetrics(() => countQueuedDeliveries(database.db));
     const boss = createQueue(database, log);
     await boss.start();
-    cleanups.push(() => boss.stop({ graceful: true, timeout: config.shutdownTimeoutSeconds * 1000 }));
-    await boss.createQueue(RECOVER_DELIVERIES_QUEUE, {
-      policy: 'singleton',
-      retryLimit: 3,
-      retryDelay: 60,
-      retryBackoff: true,
-      expireInSeconds: 600,
-    });
-    await createReconcileQueues(boss);
-    await createPolicyCheckQueue(boss);
-    await createCommandQueue(boss);
-    const policyLocation = { repository: config.policyRepository, path: config.policyPath };
-    const appId = config.appId ? Number(config.appId) : undefined;
+    shutdown.push('job queue', () => boss.stop({ graceful: true, timeout: config.shutdownTimeoutSeconds * 1000 }));
 
     const canProcess = hasAppCredentials(config);
-    let worker: DeliveryWorker | undefined;
-    let probot: Probot | undefined;
-    if (config.workersEnabled && canProcess) {
-      const productHandlers = createAppFunction({ db: database.db, boss, log, policyLocation });
-      const extra = options.extraHandlers;
-      const appFn: ApplicationFunction = extra
-        ? async (app, opts) => {
-            await productHandlers(app, opts);
-            await extra(app, opts);
-          }
-        : productHandlers;
-      probot = await createProbot(config, appFn, metrics, log, {
-        throttle: options.throttle,
-      });
-      const receive = probot.receive.bind(probot);
-      worker = new DeliveryWorker(
-        database.db,
-        (delivery) => receive(delivery as Parameters<typeof receive>[0]),
-        {
-          concurrency: config.workerConcurrency,
-          leaseSeconds: config.deliveryLeaseSeconds,
-          maxAttempts: config.deliveryMaxAttempts,
-          retryBaseSeconds: config.deliveryRetryBaseSeconds,
-          pollIntervalMs: options.pollIntervalMs ?? 2000,
-        },
-        metrics,
-        log.child({ component: 'deliveries' }),
-      );
-      const activeWorker = worker;
-      const unlisten = await database.listen(DELIVERIES_CHANNEL, () => activeWorker.wake());
-      cleanups.push(unlisten);
-      activeWorker.start();
-      cleanups.push(() => activeWorker.stop(config.shutdownTimeoutSeconds * 1000));
+    const ctx: CapabilityContext = {
+      config,
+      log,
+      database,
+      db: database.db,
+      boss,
+      metrics,
+      events: new DomainEventBus(),
+      policyLocation: { repository: config.policyRepository, path: config.policyPath },
+      appId: config.appId ? Number(config.appId) : undefined,
+      processes: config.workersEnabled && canProcess,
+      signals: new ProcessSignals(),
+      options,
+    };
 
-      const app = probot;
-      await boss.work(RECOVER_DELIVERIES_QUEUE, async () => {
-        const result = await recoverDeliveries({ octokit: await app.auth(), db: database.db, log, now: new Date() });
-        log.info(result, 'missed-delivery recovery finished');
-        return result;
-      });
-      await startReconcileWorkers({
-        boss,
-        db: database.db,
-        probot: app,
-        log,
-        metrics,
-        policyLocation,
-        batchSize: config.seatBatchSize,
-        resyncSchedule: config.resyncSchedule,
-        reporter:
-          options.reporter ??
-          createReconcileReporter({
-            log,
-            policyLocation,
-            appId,
-            commandReply: createCommandReplier({ db: database.db, log }),
-          }),
-        onLastAttemptFailed: (job, error, octokit) => failCommandRun({ db: database.db, log }, job, error, octokit),
-      });
-      await startPolicyCheckWorker({ boss, db: database.db, probot: app, log, policyLocation, appId });
-      await startCommandWorker({ boss, db: database.db, probot: app, log });
-      // Scheduled in the database, so one run happens per schedule however many instances run.
-      await boss.schedule(RECOVER_DELIVERIES_QUEUE, config.recoverySchedule);
-      await boss.send(RECOVER_DELIVERIES_QUEUE, {}, { singletonKey: 'startup', singletonSeconds: 60 });
+    // The capabilities, in start order. Each declares its parts in its own module.
+    const intake = intakeCapability();
+    const deliveries = deliveriesCapability();
+    const capabilities: Capability[] = [
+      platformCapability,
+      intake,
+      deliveries,
+      governanceCapability,
+      checksCapability,
+      commandsCapability,
+      domainEventsCapability,
+      webhookProxyCapability,
+      ...(options.extraCapabilities ?? []),
+    ];
+
+    const parts: (CapabilityParts & { name: string })[] = [];
+    for (const capability of capabilities) parts.push({ name: capability.name, ...(await capability.register(ctx)) });
+    for (const part of parts) {
+      for (const queue of part.queues ?? []) await boss.createQueue(queue.name, queue.options);
+    }
+    for (const part of parts) {
+      await part.start?.();
+      if (part.shutdown) shutdown.push(part.name, part.shutdown);
+    }
+
+    let probot: Probot | undefined;
+    if (ctx.processes) {
+      const handlers = parts.flatMap((p) => (p.handlers ? [p.handlers] : []));
+      if (options.extraHandlers) handlers.push(options.extraHandlers);
+      const appFn: ApplicationFunction = async (app, opts) => {
+        for (const handler of handlers) await handler(app, opts);
+      };
+      probot = await createProbot(config, appFn, metrics, log, { throttle: options.throttle });
+      const workerCtx = { ...ctx, probot };
+      for (const part of parts) await part.startWorkers?.(workerCtx);
+      for (const part of parts) {
+        const schedules = typeof part.schedules === 'function' ? part.schedules(workerCtx) : (part.schedules ?? []);
+        for (const s of schedules) await boss.schedule(s.queue, s.cron, s.data, s.key ? { key: s.key } : undefined);
+      }
     } else if (!canProcess) {
       log.warn(
         'GitHub App credentials are not configured (APP_ID and PRIVATE_KEY or PRIVATE_KEY_PATH): ' +
@@ -175,84 +165,24 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       );
     }
 
-    // The outbox's one subscriber today: a structured log line and a counter per event. Notification
-    // channels (chat, e-mail) attach here.
-    const bus = new DomainEventBus();
-    bus.subscribe('*', (event) => {
-      metrics.domainEvents.inc({ type: event.type });
-      log.info({ event: event.type, org: event.org, ...event.payload }, 'domain event');
-    });
-    if (config.workersEnabled) {
-      const dispatcher = new DomainEventDispatcher(database.db, bus, log);
-      const unlistenEvents = await database.listen(DOMAIN_EVENTS_CHANNEL, () => dispatcher.wake());
-      dispatcher.start();
-      cleanups.push(async () => {
-        await unlistenEvents();
-        await dispatcher.stop();
-      });
-    }
-
-    const pool = database.pool;
-    const insert = pool ? preparedDeliveryInsert(pool) : (rows: readonly NewDelivery[]) => insertDeliveries(database.db, rows);
-    const inbox = createDeliveryInbox(insert, () => worker?.wake(), {
-      maxBatch: config.intakeMaxBatch,
-      maxBatchBytes: 8 * 1024 * 1024,
-      maxInFlight: config.intakeMaxInFlight,
-    });
     const server = await buildServer({
       log,
       metrics,
-      inbox,
-      webhookSecrets: config.webhookSecrets,
-      webhookMaxBytes: config.webhookMaxBytes,
-      readiness: [
-        async () => ({ name: 'database', ok: await pingDatabase(database.db) }),
-        async () => {
-          // Caught here so the failing check keeps its name when the database is unreachable.
-          const pending = await pendingMigrations(database.db, database.schema).catch(() => undefined);
-          if (!pending) return { name: 'migrations', ok: false, detail: 'migration state unreadable' };
-          return { name: 'migrations', ok: pending.length === 0, detail: pending.length ? `pending: ${pending.join(', ')}` : undefined };
-        },
-        async () => ({
-          name: 'queue',
-          ok: !config.workersEnabled || !canProcess || Boolean(worker?.running),
-          detail: worker?.running || !config.workersEnabled ? undefined : 'workers not running',
-        }),
-        async () => ({
-          name: 'github_app',
-          ok: canProcess && config.webhookSecrets.length > 0,
-          detail: canProcess && config.webhookSecrets.length > 0 ? undefined : 'APP_ID, PRIVATE_KEY and WEBHOOK_SECRET must be set',
-        }),
-      ],
+      bodyLimit: config.webhookMaxBytes,
+      readiness: parts.flatMap((p) => p.readiness ?? []),
+      plugins: parts.flatMap((p) => (p.routes ? [p.routes] : [])),
     });
-    // Closing the server first stops new requests and waits for those in flight; the inbox then
-    // flushes what they submitted before workers and pools stop.
-    cleanups.push(async () => {
-      await server.close();
-      await inbox.idle();
-    });
+    // Closing the server first stops new requests and waits for those in flight; the capabilities
+    // then stop in reverse order (the intake flushing what those requests submitted first).
+    shutdown.push('http server', () => server.close());
 
     let url = '';
     if (options.listen !== false) {
       url = await server.listen({ port: config.port, host: config.host });
       log.info({ url, webhooks: `${url}${WEBHOOK_PATH}`, database: database.kind }, 'CEOS is listening');
+      for (const part of parts) await part.onListening?.(url);
     } else {
       await server.ready();
-    }
-
-    if (config.webhookProxyUrl && url) {
-      const { SmeeClient } = await import('smee-client');
-      const smee = new SmeeClient({
-        source: config.webhookProxyUrl,
-        target: `${url.replace('0.0.0.0', '127.0.0.1')}${WEBHOOK_PATH}`,
-        logger: {
-          info: (...args: unknown[]) => log.info({ detail: args.map(String).join(' ') }, 'webhook proxy'),
-          error: (...args: unknown[]) => log.error({ detail: args.map(String).join(' ') }, 'webhook proxy'),
-        },
-      });
-      await smee.start();
-      cleanups.push(() => smee.stop());
-      log.info({ source: config.webhookProxyUrl }, 'forwarding webhooks from the development proxy');
     }
 
     let closing: Promise<void> | undefined;
@@ -262,18 +192,18 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       server,
       boss,
       metrics,
-      inbox,
-      events: bus,
-      worker,
+      inbox: intake.inbox(),
+      events: ctx.events,
+      worker: deliveries.worker(),
       probot,
       url,
       close() {
-        closing ??= undo();
+        closing ??= shutdown.run();
         return closing;
       },
     };
   } catch (error) {
-    await undo();
+    await shutdown.run();
     throw error;
   }
 }

@@ -1,20 +1,16 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import type { DeliveryInbox } from '../intake/delivery-inbox.js';
-import { webhookRoute } from '../intake/webhook-route.js';
 import { operationsRoutes, type ReadinessCheck } from '../routes/operations.js';
-import { policySchemaRoute } from '../routes/policy-schema.js';
 import type { Metrics } from './metrics.js';
 
 /** What the HTTP server serves. */
 export interface ServerDeps {
   log: Logger;
   metrics: Metrics;
-  inbox: DeliveryInbox;
-  webhookSecrets: readonly string[];
-  webhookMaxBytes: number;
+  /** Largest request body accepted (the intake's limit: GitHub sends up to 25 MB). */
+  bodyLimit: number;
   readiness: ReadinessCheck[];
-  /** Extra route plugins (the management API, the dashboard). */
+  /** Route plugins of the capabilities (intake, policy schema, later the management API), each encapsulated. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
@@ -24,7 +20,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log.child({ component: 'http' }) as FastifyBaseLogger,
     // Per-request logs would cost intake throughput; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: deps.webhookMaxBytes,
+    bodyLimit: deps.bodyLimit,
     return503OnClosing: true,
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -38,17 +34,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: 'No such route.' } }),
   );
-  await app.register(async (scope) =>
-    webhookRoute(scope, {
-      secrets: deps.webhookSecrets,
-      inbox: deps.inbox,
-      metrics: deps.metrics,
-      log: deps.log,
-      maxBytes: deps.webhookMaxBytes,
-    }),
-  );
   await app.register(async (scope) => operationsRoutes(scope, { metrics: deps.metrics, readiness: deps.readiness }));
-  await app.register(policySchemaRoute);
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

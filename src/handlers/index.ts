@@ -9,14 +9,26 @@ import { registerPolicyPushHandlers } from './policy-push.js';
 
 export type { HandlerDeps } from './handler-deps.js';
 
-/** The product's webhook handlers, as a Probot app function. */
-export function createAppFunction(deps: HandlerDeps): ApplicationFunction {
+/** Seat governance's handlers: installations (the tenants), the mirror's upkeep, pushed policies. */
+export function governanceHandlers(deps: HandlerDeps): ApplicationFunction {
   return (app) => {
     registerInstallationHandlers(app, deps);
     registerMembershipHandlers(app, deps);
+    registerPolicyPushHandlers(app, deps);
+  };
+}
+
+/** The `ceos/policy` check's handlers: pull requests to the policy repository and re-runs. */
+export function checkHandlers(deps: HandlerDeps): ApplicationFunction {
+  return (app) => {
     registerPolicyPullRequestHandlers(app, deps);
     registerCheckRerequestedHandlers(app, deps);
-    registerPolicyPushHandlers(app, deps);
+  };
+}
+
+/** Slash commands' handler: `/copilot …` issue comments. */
+export function commandHandlers(deps: HandlerDeps): ApplicationFunction {
+  return (app) => {
     registerIssueCommentCommandHandlers(app, deps);
   };
 }

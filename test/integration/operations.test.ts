@@ -190,9 +190,7 @@ describe(`operations endpoints (${backend})`, () => {
     const server = await buildServer({
       log,
       metrics: createMetrics(),
-      inbox: { record: async () => 'stored', idle: async () => undefined },
-      webhookSecrets: ['s'],
-      webhookMaxBytes: 1024,
+      bodyLimit: 1024,
       readiness: [],
       plugins: [
         async (app) => {

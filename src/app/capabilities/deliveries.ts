@@ -1,0 +1,82 @@
+import { DELIVERIES_CHANNEL } from '../../db/deliveries.js';
+import { DeliveryWorker } from '../../engine/delivery-worker.js';
+import { RECOVER_DELIVERIES_QUEUE, recoverDeliveries } from '../../jobs/recover-deliveries.js';
+import { type Capability, defineCapability } from '../capability.js';
+import { hasAppCredentials } from '../config.js';
+
+/** The deliveries capability, with its worker when this process runs one. */
+export interface DeliveriesCapability extends Capability {
+  /** The delivery worker, when this process processes deliveries. */
+  worker(): DeliveryWorker | undefined;
+}
+
+/**
+ * Processing of stored deliveries: the delivery worker claims inbox rows and runs them through
+ * the product's handlers (woken by the database's NOTIFY and by this process's intake), and the
+ * scheduled recovery job asks GitHub to redeliver what never reached the inbox.
+ */
+export function deliveriesCapability(): DeliveriesCapability {
+  let worker: DeliveryWorker | undefined;
+  const stops: (() => Promise<void>)[] = [];
+  return {
+    ...defineCapability({
+      name: 'deliveries',
+      register({ config }) {
+        return {
+          queues: [
+            {
+              name: RECOVER_DELIVERIES_QUEUE,
+              options: { policy: 'singleton', retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 600 },
+            },
+          ],
+          async startWorkers({ database, probot, metrics, log, boss, signals, options }) {
+            const receive = probot.receive.bind(probot);
+            const active = new DeliveryWorker(
+              database.db,
+              (delivery) => receive(delivery as Parameters<typeof receive>[0]),
+              {
+                concurrency: config.workerConcurrency,
+                leaseSeconds: config.deliveryLeaseSeconds,
+                maxAttempts: config.deliveryMaxAttempts,
+                retryBaseSeconds: config.deliveryRetryBaseSeconds,
+                pollIntervalMs: options.pollIntervalMs ?? 2000,
+              },
+              metrics,
+              log.child({ component: 'deliveries' }),
+            );
+            worker = active;
+            const unlisten = await database.listen(DELIVERIES_CHANNEL, () => active.wake());
+            const unsignal = signals.on('deliveries.stored', () => active.wake());
+            stops.push(async () => {
+              unsignal();
+              await unlisten();
+            });
+            active.start();
+            stops.push(() => active.stop(config.shutdownTimeoutSeconds * 1000));
+
+            await boss.work(RECOVER_DELIVERIES_QUEUE, async () => {
+              const result = await recoverDeliveries({ octokit: await probot.auth(), db: database.db, log, now: new Date() });
+              log.info(result, 'missed-delivery recovery finished');
+              return result;
+            });
+            // At start too, so deliveries missed while no instance ran are asked for at once.
+            await boss.send(RECOVER_DELIVERIES_QUEUE, {}, { singletonKey: 'startup', singletonSeconds: 60 });
+          },
+          // Scheduled in the database, so one run happens per schedule however many instances run.
+          schedules: [{ queue: RECOVER_DELIVERIES_QUEUE, cron: config.recoverySchedule }],
+          readiness: [
+            async () => {
+              const needed = config.workersEnabled && hasAppCredentials(config);
+              const ok = !needed || Boolean(worker?.running);
+              return { name: 'queue', ok, detail: ok ? undefined : 'workers not running' };
+            },
+          ],
+          async shutdown() {
+            for (const stop of stops.reverse()) await stop();
+          },
+        };
+      },
+    }),
+    worker: () => worker,
+  };
+}

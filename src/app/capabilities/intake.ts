@@ -1,0 +1,49 @@
+import { type NewDelivery, insertDeliveries, preparedDeliveryInsert } from '../../db/deliveries.js';
+import { type DeliveryInbox, createDeliveryInbox } from '../../intake/delivery-inbox.js';
+import { webhookRoute } from '../../intake/webhook-route.js';
+import { type Capability, defineCapability } from '../capability.js';
+
+/** The intake capability, with the inbox it writes through (the process exposes it to tests and tools). */
+export interface IntakeCapability extends Capability {
+  /** The inbox, once registered. */
+  inbox(): DeliveryInbox;
+}
+
+/**
+ * The webhook intake: `POST /api/github/webhooks` verifies each delivery and records it in the
+ * inbox through grouped commits, answering only after the commit. Runs on every instance, workers
+ * or not. Stopping waits for every delivery already submitted to be committed.
+ */
+export function intakeCapability(): IntakeCapability {
+  let inbox: DeliveryInbox | undefined;
+  return {
+    ...defineCapability({
+      name: 'intake',
+      register({ config, database, metrics, log, signals }) {
+        const pool = database.pool;
+        const insert = pool ? preparedDeliveryInsert(pool) : (rows: readonly NewDelivery[]) => insertDeliveries(database.db, rows);
+        const created = createDeliveryInbox(insert, () => signals.emit('deliveries.stored'), {
+          maxBatch: config.intakeMaxBatch,
+          maxBatchBytes: 8 * 1024 * 1024,
+          maxInFlight: config.intakeMaxInFlight,
+        });
+        inbox = created;
+        return {
+          routes: (server) =>
+            webhookRoute(server, {
+              secrets: config.webhookSecrets,
+              inbox: created,
+              metrics,
+              log,
+              maxBytes: config.webhookMaxBytes,
+            }),
+          shutdown: () => created.idle(),
+        };
+      },
+    }),
+    inbox() {
+      if (!inbox) throw new Error('the intake capability is not registered yet');
+      return inbox;
+    },
+  };
+}
