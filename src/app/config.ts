@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { cronExpressionProblem } from '../domain/policy/cron-expression.js';
 
 /**
  * The process configuration. It is parsed once at boot from the environment; nothing else in the
@@ -58,6 +59,30 @@ export interface Config {
   seatBatchSize: number;
   /** Cron schedule of the full resync (members, teams, seats) of every organization. */
   resyncSchedule: string;
+  /** Cron schedule of the prune job that applies `retention`. */
+  pruneSchedule: string;
+  /** How long each kind of data is kept (see docs/operations.md, "Retention"). */
+  retention: RetentionConfig;
+}
+
+/** How long each kind of data is kept, in days, and how the prune job deletes. */
+export interface RetentionConfig {
+  /** Days after processing that a processed delivery keeps its payload. */
+  deliveryPayloadDays: number;
+  /** Days after processing that a processed delivery's row is kept (its GUID, status and summary). */
+  deliveryDays: number;
+  /** Days after receipt that a dead letter is kept unless replayed. */
+  deadLetterDays: number;
+  /** Days after dispatch that a domain event is kept in the outbox. */
+  domainEventDays: number;
+  /** Days after creation that a plan (and its per-user changes) is kept. */
+  planDays: number;
+  /** Days after an organization uninstalls the app that its mirror is purged. */
+  uninstalledMirrorDays: number;
+  /** Days after they finish that pg-boss keeps completed and failed jobs. */
+  jobDays: number;
+  /** Rows per delete (or payload drop), each batch its own short transaction. */
+  batchSize: number;
 }
 
 const boolean = z
@@ -68,6 +93,15 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+// Checked at start, so a typo fails here, naming the variable, rather than when pg-boss first
+// reads the schedule. Five-field cron only: a subset of what pg-boss's cron-parser accepts.
+const cron = z.string().superRefine((value, ctx) => {
+  const problem = cronExpressionProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const days = (fallback: number) => z.coerce.number().int().min(1).max(3650).default(fallback);
 
 const EnvSchema = z.object({
   APP_ID: optionalText.pipe(z.string().regex(/^\d+$/, 'must be the numeric GitHub App id').optional()),
@@ -103,7 +137,7 @@ const EnvSchema = z.object({
   CEOS_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   CEOS_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   CEOS_DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(3600).default(5),
-  CEOS_RECOVERY_SCHEDULE: z.string().default('*/15 * * * *'),
+  CEOS_RECOVERY_SCHEDULE: cron.default('*/15 * * * *'),
   CEOS_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(0).max(600).default(25),
   CEOS_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   CEOS_INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(1),
@@ -114,7 +148,16 @@ const EnvSchema = z.object({
     .regex(/^[^/][A-Za-z0-9._/-]*\.ya?ml$/, 'must be a relative path to a .yml or .yaml file')
     .default('.github/copilot-policy.yml'),
   CEOS_SEAT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
-  CEOS_RESYNC_SCHEDULE: z.string().default('17 3 * * *'),
+  CEOS_RESYNC_SCHEDULE: cron.default('17 3 * * *'),
+  CEOS_PRUNE_SCHEDULE: cron.default('41 * * * *'),
+  CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS: days(7),
+  CEOS_RETAIN_DELIVERY_DAYS: days(30),
+  CEOS_RETAIN_DEAD_LETTER_DAYS: days(90),
+  CEOS_RETAIN_DOMAIN_EVENT_DAYS: days(7),
+  CEOS_RETAIN_PLAN_DAYS: days(180),
+  CEOS_UNINSTALLED_MIRROR_DAYS: days(30),
+  CEOS_RETAIN_JOB_DAYS: days(7),
+  CEOS_PRUNE_BATCH_SIZE: z.coerce.number().int().min(100).max(50_000).default(2000),
 });
 
 /** Raised when the environment is invalid; the message names every bad variable. */
@@ -145,6 +188,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         `Invalid configuration:\n  PRIVATE_KEY_PATH: cannot read ${e.PRIVATE_KEY_PATH} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
       );
     }
+  }
+  if (e.CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS > e.CEOS_RETAIN_DELIVERY_DAYS) {
+    throw new ConfigError(
+      'Invalid configuration:\n  CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS: must not exceed CEOS_RETAIN_DELIVERY_DAYS (a payload cannot outlive its row)',
+    );
   }
   if (privateKey && !privateKey.includes('PRIVATE KEY-----')) {
     throw new ConfigError('Invalid configuration:\n  PRIVATE_KEY: is not a PEM private key (expected "-----BEGIN ... PRIVATE KEY-----")');
@@ -179,6 +227,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     policyPath: e.CEOS_POLICY_PATH,
     seatBatchSize: e.CEOS_SEAT_BATCH_SIZE,
     resyncSchedule: e.CEOS_RESYNC_SCHEDULE,
+    pruneSchedule: e.CEOS_PRUNE_SCHEDULE,
+    retention: {
+      deliveryPayloadDays: e.CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS,
+      deliveryDays: e.CEOS_RETAIN_DELIVERY_DAYS,
+      deadLetterDays: e.CEOS_RETAIN_DEAD_LETTER_DAYS,
+      domainEventDays: e.CEOS_RETAIN_DOMAIN_EVENT_DAYS,
+      planDays: e.CEOS_RETAIN_PLAN_DAYS,
+      uninstalledMirrorDays: e.CEOS_UNINSTALLED_MIRROR_DAYS,
+      jobDays: e.CEOS_RETAIN_JOB_DAYS,
+      batchSize: e.CEOS_PRUNE_BATCH_SIZE,
+    },
   };
 }
 

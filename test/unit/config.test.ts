@@ -49,6 +49,17 @@ describe('loadConfig', () => {
       policyPath: '.github/copilot-policy.yml',
       seatBatchSize: 100,
       resyncSchedule: '17 3 * * *',
+      pruneSchedule: '41 * * * *',
+      retention: {
+        deliveryPayloadDays: 7,
+        deliveryDays: 30,
+        deadLetterDays: 90,
+        domainEventDays: 7,
+        planDays: 180,
+        uninstalledMirrorDays: 30,
+        jobDays: 7,
+        batchSize: 2000,
+      },
     });
     expect(hasAppCredentials(config)).toBe(false);
   });
@@ -134,12 +145,33 @@ describe('loadConfig', () => {
     ['CEOS_POLICY_PATH', '/etc/policy.yml'],
     ['CEOS_POLICY_PATH', 'policy.json'],
     ['CEOS_SEAT_BATCH_SIZE', '5000'],
+    ['CEOS_RECOVERY_SCHEDULE', 'every 15 minutes'],
+    ['CEOS_RECOVERY_SCHEDULE', '*/15 * * *'],
+    ['CEOS_RESYNC_SCHEDULE', '17 25 * * *'],
+    ['CEOS_PRUNE_SCHEDULE', '0 0 * * * *'],
+    ['CEOS_PRUNE_SCHEDULE', ''],
+    ['CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS', '0'],
+    ['CEOS_RETAIN_DEAD_LETTER_DAYS', 'forever'],
+    ['CEOS_PRUNE_BATCH_SIZE', '10'],
   ])('names %s=%s in the error', (name, value) => {
     const error = failure({ [name]: value });
     expect(error.message).toMatch(/^Invalid configuration:\n/);
     expect(error.message).toContain(`  ${name}: `);
     // Only the bad variable is blamed.
     expect(error.message.split('\n')).toHaveLength(2);
+  });
+
+  it('says what is wrong with a cron variable, and gives an example', () => {
+    expect(failure({ CEOS_RESYNC_SCHEDULE: '17 25 * * *' }).message).toBe(
+      'Invalid configuration:\n  CEOS_RESYNC_SCHEDULE: is not a valid cron expression: hour value 25 is out of range 0-23, e.g. "0 */6 * * *" (every 6 hours)',
+    );
+  });
+
+  it('reads the retention settings and refuses a payload kept longer than its row', () => {
+    const config = loadConfig({ CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS: '3', CEOS_RETAIN_DELIVERY_DAYS: '14', CEOS_PRUNE_SCHEDULE: '5 4 * * SUN' });
+    expect(config.retention).toMatchObject({ deliveryPayloadDays: 3, deliveryDays: 14 });
+    expect(config.pruneSchedule).toBe('5 4 * * SUN');
+    expect(failure({ CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS: '40' }).message).toContain('  CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS: must not exceed CEOS_RETAIN_DELIVERY_DAYS');
   });
 
   it('names every bad variable at once', () => {
