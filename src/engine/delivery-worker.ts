@@ -11,6 +11,7 @@ import {
 } from '../db/deliveries.js';
 import type { Database } from '../db/schema.js';
 import { GroupCommit } from '../intake/group-commit.js';
+import { isPermanentDeliveryError } from './permanent-delivery-error.js';
 
 /** Runs one delivery through the webhook handlers; throws to fail the attempt. */
 export type ProcessDelivery = (delivery: { id: string; name: string; payload: unknown }) => Promise<void>;
@@ -187,6 +188,8 @@ export class DeliveryWorker {
 
   async #recordFailure(delivery: ClaimedDelivery, error: unknown, log: Logger): Promise<void> {
     const message = describeError(error);
+    // A payload that lacks what a handler needs fails the same way on every attempt.
+    const permanent = isPermanentDeliveryError(error);
     this.metrics.jobFailures.inc({ queue: 'deliveries' });
     try {
       const status = await markFailed(this.db, {
@@ -194,12 +197,12 @@ export class DeliveryWorker {
         workerId: this.workerId,
         error: message,
         retryInSeconds: retryDelaySeconds(delivery.attempts, this.options.retryBaseSeconds),
-        maxAttempts: this.options.maxAttempts,
+        maxAttempts: permanent ? 0 : this.options.maxAttempts,
       });
       if (status === 'dead') {
         this.metrics.deliveriesDeadLettered.inc();
         this.metrics.deliveryProcessingSeconds.observe({ outcome: 'dead' }, (Date.now() - delivery.receivedAt.getTime()) / 1000);
-        log.error({ err: error }, 'delivery dead-lettered after its last attempt');
+        log.error({ err: error }, permanent ? 'delivery dead-lettered: it can never be processed' : 'delivery dead-lettered after its last attempt');
       } else {
         log.warn({ err: error }, 'delivery failed; it will be retried');
       }
