@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { readAuditChain } from '../db/audit-export.js';
 import { listAuditEntries, verifyAuditChain } from '../db/audit-log.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { AuditEntry } from '../domain/audit/audit-entry.js';
@@ -31,7 +32,7 @@ function entryRow(entry: AuditEntry): string[] {
   ];
 }
 
-/** Adds `audit verify` and `audit list` to the CLI. */
+/** Adds `audit verify`, `audit list` and `audit export` to the CLI. */
 export function registerAuditCommands(program: Command, withDatabase: WithDatabase, out: (text: string) => void): void {
   const audit = program.command('audit').description('inspect and verify the tamper-evident audit log');
 
@@ -70,6 +71,16 @@ export function registerAuditCommands(program: Command, withDatabase: WithDataba
         if (opts.json) return out(JSON.stringify(entries, null, 2));
         if (entries.length === 0) return out('no audit entries');
         out(formatTable(['id', 'org', 'seq', 'time', 'actor', 'action', 'target', 'reason'], entries.map(entryRow)));
+      });
+    });
+
+  audit
+    .command('export')
+    .description("print an organization's whole chain as JSON lines, oldest first, exactly as stored (hashes included)")
+    .requiredOption('--org <org>', 'the organization (its lower-case login)')
+    .action(async (opts: { org: string }) => {
+      await withDatabase(async ({ db }) => {
+        for await (const page of readAuditChain(db, opts.org)) out(page.map((entry) => JSON.stringify(entry)).join('\n'));
       });
     });
 }

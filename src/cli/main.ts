@@ -4,7 +4,7 @@ import { startCeos } from '../app/ceos.js';
 import { createLogger } from '../app/logger.js';
 import { type DatabaseHandle, DatabaseInUseError, connectDatabase } from '../db/connect.js';
 import { getDelivery, listDeliveries, replayDelivery } from '../db/deliveries.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import type { DeliveryStatus } from '../db/schema.js';
 import { registerAuditCommands } from './audit-command.js';
 import { CliUserError, registerPlanCommands } from './plans-command.js';
@@ -23,7 +23,7 @@ async function config(): Promise<Config> {
   return loadConfigFromProcess();
 }
 
-async function withDatabase<T>(fn: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+async function openDatabase<T>(migrate: boolean, fn: (database: DatabaseHandle) => Promise<T>): Promise<T> {
   const cfg = await config();
   const database = await connectDatabase({
     databaseUrl: cfg.databaseUrl,
@@ -32,11 +32,30 @@ async function withDatabase<T>(fn: (database: DatabaseHandle) => Promise<T>): Pr
     poolSize: 2,
   });
   try {
-    await migrateToLatest(database.db, database.schema);
+    if (migrate) await migrateToLatest(database.db, database.schema);
+    else await refusePendingMigrations(database);
     return await fn(database);
   } finally {
     await database.close();
   }
+}
+
+/**
+ * Opens the database for a command that reads or writes rows. Only `start` and `migrate` change
+ * the schema: a newer CLI must not migrate a database under older running instances, so any other
+ * command stops when migrations are pending.
+ */
+function withDatabase<T>(fn: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+  return openDatabase(false, fn);
+}
+
+async function refusePendingMigrations(database: DatabaseHandle): Promise<void> {
+  const pending = await pendingMigrations(database.db, database.schema);
+  if (pending.length === 0) return;
+  throw new UserError(
+    `the database (schema ${database.schema}) has ${pending.length} pending ${pending.length === 1 ? 'migration' : 'migrations'} ` +
+      `(${pending.join(', ')}); run \`ceos migrate\` (npm run ceos -- migrate) first. Only \`ceos start\` and \`ceos migrate\` change the schema.`,
+  );
 }
 
 function positiveInt(value: string): number {
@@ -81,7 +100,7 @@ program
   .command('migrate')
   .description('apply pending database migrations')
   .action(async () => {
-    await withDatabase(async (database) => {
+    await openDatabase(true, async (database) => {
       out(`database ${database.kind}, schema ${database.schema}: migrations are current`);
     });
   });
@@ -116,7 +135,9 @@ deliveries
     await withDatabase(async ({ db }) => {
       const row = await getDelivery(db, guid);
       if (!row) throw new UserError(`no delivery ${guid}`);
-      out(JSON.stringify({ ...row, payload: JSON.parse(row.payload) as unknown }, null, 2));
+      // The prune job empties the payloads of old processed deliveries (CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS).
+      const payload = row.payload === '' ? null : (JSON.parse(row.payload) as unknown);
+      out(JSON.stringify({ ...row, payload, ...(payload === null ? { payload_dropped: true } : {}) }, null, 2));
     });
   });
 
@@ -125,8 +146,13 @@ deliveries
   .description('process a stored delivery again (running instances pick it up at once)')
   .action(async (guid: string) => {
     await withDatabase(async ({ db }) => {
-      if (!(await replayDelivery(db, guid))) throw new UserError(`no delivery ${guid}`);
-      out(`delivery ${guid} queued for processing`);
+      const row = await getDelivery(db, guid);
+      if (row?.payload === '') {
+        throw new UserError(`delivery ${guid} cannot be replayed: its payload was dropped by the retention settings (CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS)`);
+      }
+      const replay = await replayDelivery(db, guid);
+      if (!replay.replayed) throw new UserError(replay.message);
+      out(replay.message);
     });
   });
 

@@ -168,6 +168,7 @@ describe(`ceos CLI: migrate and deliveries (${backend})`, () => {
 
   it.each([['show'], ['replay']])('%s of an unknown GUID exits 1 with a clear message and no stack trace', async (command) => {
     const { env } = freshDatabase();
+    expect((await runCli(['migrate'], env)).code).toBe(0);
     const result = await runCli(['deliveries', command, 'no-such-guid'], env);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
