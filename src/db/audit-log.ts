@@ -22,25 +22,37 @@ function toAuditEntry(row: Selectable<AuditLogTable>): AuditEntry {
     createdAt: new Date(row.created_at),
     prevHash: row.prev_hash,
     hash: row.hash,
+    idempotencyKey: row.idempotency_key,
   };
 }
 
 /**
  * Appends one entry to its organization's chain. Pass the transaction that makes the change the
- * entry records, so both commit or neither does.
+ * entry records, so both commit or neither does. An entry whose idempotency key is already
+ * recorded is not appended again: the entry recorded first is returned.
  */
 export async function appendAudit(trx: Kysely<Database>, entry: NewAuditEntry): Promise<AuditEntry> {
   const { org, ...input } = entry;
   const [stored] = await appendAuditEntries(trx, org, [input]);
-  return stored!;
+  if (stored) return stored;
+  const existing = await trx
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('org', '=', org)
+    .where('idempotency_key', '=', input.idempotencyKey ?? null)
+    .executeTakeFirstOrThrow();
+  return toAuditEntry(existing);
 }
 
 /**
- * Appends entries, in the order given, to one organization's chain in a single insert. The
- * organization's head row stays locked until the caller's transaction ends, which serializes
- * writers across instances; a caller appending to several organizations in one transaction
- * should do so in a fixed (name) order so two of them cannot deadlock. Given a plain `db`, it
- * opens a transaction of its own.
+ * Appends entries, in the order given, to one organization's chain in a single insert, and
+ * returns those appended. Entries with an idempotency key already recorded for the organization
+ * (or given twice) are skipped: they are not chained, so the chain holds each keyed fact once,
+ * however often a retry writes it. The organization's head row stays locked until the caller's
+ * transaction ends, which serializes writers across instances (and makes the key check exact: a
+ * writer that took the head after another committed sees that writer's keys); a caller appending
+ * to several organizations in one transaction should do so in a fixed (name) order so two of
+ * them cannot deadlock. Given a plain `db`, it opens a transaction of its own.
  */
 export async function appendAuditEntries(
   trx: Kysely<Database>,
@@ -57,7 +69,10 @@ export async function appendAuditEntries(
     on conflict (org) do update set seq = audit_heads.seq
     returning seq, hash`.execute(trx);
   const current = head.rows[0]!;
-  const chained = chainAuditEntries({ seq: Number(current.seq), hash: current.hash }, org, entries, new Date());
+  const fresh = await withoutRecordedKeys(trx, org, entries);
+  if (fresh.length === 0) return [];
+  const chained = chainAuditEntries({ seq: Number(current.seq), hash: current.hash }, org, fresh, new Date());
+  const keys = fresh.map((e) => e.idempotencyKey ?? null);
   const last = chained[chained.length - 1]!;
 
   const columns = {
@@ -89,13 +104,13 @@ export async function appendAuditEntries(
   // pay for reading itself back.
   const inserted = await sql<{ id: string; seq: string }>`
     with inserted as (
-      insert into audit_log (org, seq, actor, actor_type, action, target, reason, details, created_at, prev_hash, hash)
-      select ${org}, t.seq, t.actor, t.actor_type, t.action, t.target, t.reason, t.details::jsonb, t.created_at, t.prev_hash, t.hash
+      insert into audit_log (org, seq, actor, actor_type, action, target, reason, details, created_at, prev_hash, hash, idempotency_key)
+      select ${org}, t.seq, t.actor, t.actor_type, t.action, t.target, t.reason, t.details::jsonb, t.created_at, t.prev_hash, t.hash, t.idempotency_key
         from unnest(
           ${columns.seq}::bigint[], ${columns.actor}::text[], ${columns.actorType}::text[], ${columns.action}::text[],
           ${columns.target}::text[], ${columns.reason}::text[], ${columns.details}::text[], ${columns.createdAt}::timestamptz[],
-          ${columns.prevHash}::text[], ${columns.hash}::text[])
-          with ordinality as t(seq, actor, actor_type, action, target, reason, details, created_at, prev_hash, hash, n)
+          ${columns.prevHash}::text[], ${columns.hash}::text[], ${keys}::text[])
+          with ordinality as t(seq, actor, actor_type, action, target, reason, details, created_at, prev_hash, hash, idempotency_key, n)
        order by t.n
       returning id, seq
     ), moved as (
@@ -103,7 +118,7 @@ export async function appendAuditEntries(
     )
     select id, seq from inserted`.execute(trx);
   const ids = new Map(inserted.rows.map((r) => [Number(r.seq), r.id]));
-  return chained.map(({ fields, prevHash, hash }) => ({
+  return chained.map(({ fields, prevHash, hash }, i) => ({
     id: ids.get(fields.seq)!,
     org,
     seq: fields.seq,
@@ -116,7 +131,23 @@ export async function appendAuditEntries(
     createdAt: new Date(fields.created_at),
     prevHash,
     hash,
+    idempotencyKey: keys[i] ?? null,
   }));
+}
+
+/** The entries whose idempotency key is neither recorded for the organization nor given earlier in the batch. */
+async function withoutRecordedKeys(trx: Kysely<Database>, org: string, entries: readonly AuditEntryInput[]): Promise<AuditEntryInput[]> {
+  const keys = [...new Set(entries.flatMap((e) => (e.idempotencyKey === undefined ? [] : [e.idempotencyKey])))];
+  if (keys.length === 0) return [...entries];
+  const recorded = await sql<{ idempotency_key: string }>`
+    select idempotency_key from audit_log where org = ${org} and idempotency_key = any(${keys}::text[])`.execute(trx);
+  const seen = new Set(recorded.rows.map((r) => r.idempotency_key));
+  return entries.filter((e) => {
+    if (e.idempotencyKey === undefined) return true;
+    if (seen.has(e.idempotencyKey)) return false;
+    seen.add(e.idempotencyKey);
+    return true;
+  });
 }
 
 /** Which entries to list. */

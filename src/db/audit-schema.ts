@@ -23,6 +23,8 @@ export interface AuditLogTable {
   created_at: Immutable<Date, string>;
   prev_hash: Immutable<string>;
   hash: Immutable<string>;
+  /** What makes a retried write recognisable (a delivery GUID, or a job and its change); not hashed. */
+  idempotency_key: ColumnType<string | null, string | null | undefined, never>;
 }
 
 /** The end of each organization's chain; its row lock serializes appends. */

@@ -37,6 +37,12 @@ export interface AuditEntryInput {
   details?: Record<string, unknown>;
   /** When it happened; defaults to now. Kept to the millisecond. */
   at?: Date;
+  /**
+   * What makes a retried write recognisable, unique within the organization: a delivery GUID, or
+   * a job (or plan) and the change it made. An entry whose key is already recorded is not
+   * appended again. Not part of the hashed content (see docs/audit.md).
+   */
+  idempotencyKey?: string;
 }
 
 /** An audit entry as the caller describes it, for one organization. */
@@ -77,6 +83,8 @@ export interface AuditEntry {
   prevHash: string;
   /** sha256 (hex) over prevHash, a newline, and the canonical JSON of the hashed fields. */
   hash: string;
+  /** The key that makes a retried write recognisable, or null; not hashed. */
+  idempotencyKey?: string | null;
 }
 
 /**
