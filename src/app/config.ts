@@ -27,6 +27,10 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Size of the PostgreSQL connection pool used by the app (pg-boss has its own). */
   databasePoolSize: number;
+  /** Milliseconds to wait for a new PostgreSQL connection before the query fails. */
+  databaseConnectTimeoutMs: number;
+  /** PostgreSQL `statement_timeout` of the app's connections, in milliseconds; 0 for none. */
+  databaseStatementTimeoutMs: number;
   /** Schema that holds CEOS's tables; pg-boss uses `${databaseSchema}_jobs`. */
   databaseSchema: string;
   /** Directory of the embedded database. */
@@ -51,6 +55,16 @@ export interface Config {
   intakeMaxInFlight: number;
   /** Most deliveries grouped into one commit. */
   intakeMaxBatch: number;
+  /** Most deliveries waiting for an intake commit; past it a delivery is answered 503 at once. */
+  intakeMaxWaiting: number;
+  /** Most payload bytes waiting for an intake commit; past it a delivery is answered 503 at once. */
+  intakeMaxWaitingBytes: number;
+  /** Milliseconds from a delivery's arrival to its commit before it is answered 503 (GitHub waits 10 s). */
+  intakeCommitDeadlineMs: number;
+  /** Milliseconds a client has to send a whole HTTP request (Fastify `requestTimeout`). */
+  httpRequestTimeoutMs: number;
+  /** Milliseconds an HTTP connection may stay inactive before it is closed (Fastify `connectionTimeout`). */
+  httpConnectionTimeoutMs: number;
   /** Repository of each organization that holds its policy. */
   policyRepository: string;
   /** Path of the policy file in that repository. */
@@ -127,6 +141,8 @@ const EnvSchema = z.object({
       .optional(),
   ),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   DATABASE_SCHEMA: z
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'must be a lower-case SQL identifier')
@@ -142,6 +158,11 @@ const EnvSchema = z.object({
   CEOS_WEBHOOK_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   CEOS_INTAKE_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(1),
   CEOS_INTAKE_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  CEOS_INTAKE_MAX_WAITING: z.coerce.number().int().min(1).max(1_000_000).default(2000),
+  CEOS_INTAKE_MAX_WAITING_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  CEOS_INTAKE_COMMIT_DEADLINE_MS: z.coerce.number().int().min(100).max(9500, 'must stay below GitHub\'s 10 s timeout (at most 9500)').default(5000),
+  CEOS_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  CEOS_HTTP_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   CEOS_POLICY_REPOSITORY: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a repository name').default('.github'),
   CEOS_POLICY_PATH: z
     .string()
@@ -211,6 +232,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     databaseSchema: e.DATABASE_SCHEMA,
     dataDir: e.CEOS_DATA_DIR,
     workersEnabled: e.CEOS_WORKERS,
@@ -223,6 +246,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookMaxBytes: e.CEOS_WEBHOOK_MAX_BYTES,
     intakeMaxInFlight: e.CEOS_INTAKE_MAX_IN_FLIGHT,
     intakeMaxBatch: e.CEOS_INTAKE_MAX_BATCH,
+    intakeMaxWaiting: e.CEOS_INTAKE_MAX_WAITING,
+    intakeMaxWaitingBytes: e.CEOS_INTAKE_MAX_WAITING_BYTES,
+    intakeCommitDeadlineMs: e.CEOS_INTAKE_COMMIT_DEADLINE_MS,
+    httpRequestTimeoutMs: e.CEOS_HTTP_REQUEST_TIMEOUT_MS,
+    httpConnectionTimeoutMs: e.CEOS_HTTP_CONNECTION_TIMEOUT_MS,
     policyRepository: e.CEOS_POLICY_REPOSITORY,
     policyPath: e.CEOS_POLICY_PATH,
     seatBatchSize: e.CEOS_SEAT_BATCH_SIZE,

@@ -10,6 +10,10 @@ export interface ServerDeps {
   /** Largest request body accepted (the intake's limit: GitHub sends up to 25 MB). */
   bodyLimit: number;
   readiness: ReadinessCheck[];
+  /** Milliseconds a client has to send a whole request (default 30 s; `CEOS_HTTP_REQUEST_TIMEOUT_MS`). */
+  requestTimeoutMs?: number;
+  /** Milliseconds a connection may stay inactive (default 60 s; `CEOS_HTTP_CONNECTION_TIMEOUT_MS`). */
+  connectionTimeoutMs?: number;
   /** Route plugins of the capabilities (intake, policy schema, later the management API), each encapsulated. */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -22,6 +26,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimit,
     return503OnClosing: true,
+    // Without these a client that trickles its request, or opens connections and sends nothing,
+    // holds a socket and its buffers for as long as it likes.
+    requestTimeout: deps.requestTimeoutMs ?? 30_000,
+    connectionTimeout: deps.connectionTimeoutMs ?? 60_000,
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

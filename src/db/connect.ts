@@ -3,6 +3,8 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import pino, { type Logger } from 'pino';
+import { type ListenerState, NotificationListener } from './notification-listener.js';
 import type { Database } from './schema.js';
 
 // bigint columns (installation ids, GitHub user ids) come back as strings: ids beyond 2^53 must not
@@ -21,8 +23,16 @@ export interface DatabaseHandle {
   connectionString?: string;
   /** The pool behind `db`, when kind is 'postgres' (for prepared statements on hot paths). */
   pool?: pg.Pool;
-  /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
+  /** Where the database is, for logs and messages (host, port and database; never a password). */
+  location: string;
+  /**
+   * Subscribes to a NOTIFY channel; resolves to an unsubscribe function. On PostgreSQL a lost
+   * LISTEN connection is re-established by itself, and each subscriber is then called once with an
+   * empty payload, since notifications sent meanwhile were missed.
+   */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Whether the LISTEN connection is up (always, on the embedded database). */
+  listenerState(): ListenerState;
   close(): Promise<void>;
 }
 
@@ -33,6 +43,44 @@ export interface ConnectOptions {
   dataDir: string;
   schema: string;
   poolSize?: number;
+  /** Milliseconds to wait for a new connection before a query fails (default 5000). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL `statement_timeout` of the app's connections, in milliseconds; 0 for none (default 60000). */
+  statementTimeoutMs?: number;
+  /** Where lost connections and reconnections are logged. */
+  log?: Logger;
+}
+
+/** Raised when PostgreSQL cannot be reached at start; the message names DATABASE_URL and the host. */
+export class DatabaseConnectionError extends Error {
+  override name = 'DatabaseConnectionError';
+}
+
+/** `user@host:port/database` of a connection string, without its password, for messages and logs. */
+export function describeDatabaseUrl(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    const host = url.hostname || url.searchParams.get('host') || 'localhost';
+    const port = url.port || url.searchParams.get('port') || '5432';
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    const user = url.username ? `${decodeURIComponent(url.username)}@` : '';
+    return `${user}${host}:${port}${database ? `/${database}` : ''}`;
+  } catch {
+    return 'an unparsable address';
+  }
+}
+
+function connectionFailure(error: unknown, location: string, timeoutMs: number): DatabaseConnectionError {
+  const code = (error as { code?: string }).code;
+  const reason =
+    code === 'ECONNREFUSED'
+      ? 'the connection was refused; is PostgreSQL running and listening there?'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'the host name does not resolve'
+        : code === 'ETIMEDOUT' || /timeout/i.test((error as Error).message ?? '')
+          ? `no answer within ${timeoutMs} ms`
+          : ((error as Error).message ?? String(error));
+  return new DatabaseConnectionError(`cannot connect to PostgreSQL at ${location} (DATABASE_URL): ${reason}`, { cause: error });
 }
 
 function quoteIdent(name: string): string {
@@ -48,8 +96,18 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
 }
 
 async function connectPostgres(connectionString: string, options: ConnectOptions): Promise<DatabaseHandle> {
-  const bootstrap = new pg.Client({ connectionString });
-  await bootstrap.connect();
+  const location = describeDatabaseUrl(connectionString);
+  const log = (options.log ?? pino({ enabled: false })).child({ component: 'database', database: location });
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 60_000;
+  const bootstrap = new pg.Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
+  // Unheard, an error event on a connection (its backend terminated, its socket reset) ends the process.
+  bootstrap.on('error', () => undefined);
+  try {
+    await bootstrap.connect();
+  } catch (error) {
+    throw connectionFailure(error, location, connectTimeoutMs);
+  }
   try {
     await bootstrap.query(`create schema if not exists ${quoteIdent(options.schema)}`);
   } catch (error) {
@@ -58,36 +116,42 @@ async function connectPostgres(connectionString: string, options: ConnectOptions
   } finally {
     await bootstrap.end();
   }
+  // statement_timeout is enforced by the server, so a query stuck behind a lock fails instead of
+  // holding its connection for ever. pg's client-side query_timeout is not used: a timed-out query
+  // leaves its connection busy and it returns to the pool that way. A dead peer is found by TCP
+  // keep-alive instead, and a new connection by connectionTimeoutMillis.
+  const sessionOptions = [`-c search_path=${quoteIdent(options.schema)}`];
+  if (statementTimeoutMs > 0) sessionOptions.push(`-c statement_timeout=${statementTimeoutMs}`);
   const pool = new pg.Pool({
     connectionString,
     max: options.poolSize ?? 10,
-    options: `-c search_path=${quoteIdent(options.schema)}`,
+    options: sessionOptions.join(' '),
+    connectionTimeoutMillis: connectTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    application_name: 'ceos',
   });
+  // An idle connection that dies is reported here and dropped; the pool opens a new one when needed.
+  pool.on('error', (error) => log.warn({ err: error }, 'database connection lost; the pool reconnects on demand'));
+  // A connection checked out between two queries (inside a transaction) reports its loss on itself;
+  // the query that uses it next fails with the same cause, so this listener only keeps it handled.
+  pool.on('connect', (client) => client.on('error', (error) => log.debug({ err: error }, 'database connection error')));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const listeners: pg.PoolClient[] = [];
+  const listener = new NotificationListener(
+    { connectionString, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, application_name: 'ceos-listen' },
+    log,
+  );
   return {
     kind: 'postgres',
     db,
     schema: options.schema,
+    location,
     connectionString,
     pool,
-    async listen(channel, onNotify) {
-      const client = await pool.connect();
-      listeners.push(client);
-      client.on('notification', (message) => {
-        if (message.channel === channel) onNotify(message.payload ?? '');
-      });
-      await client.query(`listen ${quoteIdent(channel)}`);
-      return async () => {
-        const index = listeners.indexOf(client);
-        if (index === -1) return;
-        listeners.splice(index, 1);
-        await client.query(`unlisten ${quoteIdent(channel)}`).catch(() => undefined);
-        client.release();
-      };
-    },
+    listen: (channel, onNotify) => listener.subscribe(channel, onNotify),
+    listenerState: () => listener.state(),
     async close() {
-      for (const client of listeners.splice(0)) client.release(true);
+      await listener.close();
       await db.destroy();
     },
   };
@@ -114,11 +178,13 @@ async function connectPglite(options: ConnectOptions): Promise<DatabaseHandle> {
     kind: 'pglite',
     db,
     schema: options.schema,
+    location: inMemory ? 'embedded (in memory)' : `embedded (${options.dataDir})`,
     pglite,
     async listen(channel, onNotify) {
       const unsubscribe = await pglite.listen(channel, onNotify);
       return async () => unsubscribe();
     },
+    listenerState: () => ({ connected: true, reconnects: 0 }),
     async close() {
       await db.destroy();
       if (!pglite.closed) await pglite.close();

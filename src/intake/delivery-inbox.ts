@@ -1,20 +1,33 @@
 import type { InsertDeliveries, NewDelivery } from '../db/deliveries.js';
-import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import { GroupCommit, type GroupCommitOptions, type SubmitOptions, type WaitingLoad } from './group-commit.js';
 
 /** Outcome of recording one delivery. */
 export type RecordOutcome = 'stored' | 'duplicate';
 
 /** Records deliveries durably, grouping concurrent ones into shared commits. */
 export interface DeliveryInbox {
-  record(delivery: NewDelivery): Promise<RecordOutcome>;
+  /**
+   * Resolves once the delivery is committed. Rejects with OverloadError when the waiting queue is
+   * full or `timeoutMs` passes first, and with the database's error when the commit fails.
+   */
+  record(delivery: NewDelivery, options?: SubmitOptions): Promise<RecordOutcome>;
+  /** Whether a delivery of `bytes` would be taken now (checked before its body is read). */
+  hasRoom(bytes: number): boolean;
+  /** Deliveries (and their payload bytes) waiting for a commit slot. */
+  waiting(): WaitingLoad;
   /** Resolves when every submitted delivery has been committed or failed. */
   idle(): Promise<void>;
 }
 
-export const defaultGroupCommitOptions: GroupCommitOptions = {
+/** Bounds of the inbox writer: how commits are grouped, and how much may wait for one. */
+export type DeliveryInboxOptions = GroupCommitOptions;
+
+export const defaultGroupCommitOptions: DeliveryInboxOptions = {
   maxBatch: 500,
   maxBatchBytes: 8 * 1024 * 1024,
   maxInFlight: 1,
+  maxWaiting: 2000,
+  maxWaitingBytes: 64 * 1024 * 1024,
 };
 
 /**
@@ -24,7 +37,7 @@ export const defaultGroupCommitOptions: GroupCommitOptions = {
 export function createDeliveryInbox(
   insert: InsertDeliveries,
   onStored: () => void,
-  options: GroupCommitOptions = defaultGroupCommitOptions,
+  options: DeliveryInboxOptions = defaultGroupCommitOptions,
 ): DeliveryInbox {
   const group = new GroupCommit<NewDelivery, RecordOutcome>(
     async (items) => {
@@ -45,7 +58,9 @@ export function createDeliveryInbox(
     (item) => item.payload.length,
   );
   return {
-    record: (delivery) => group.submit(delivery),
+    record: (delivery, submit) => group.submit(delivery, submit),
+    hasRoom: (bytes) => group.hasRoom(bytes),
+    waiting: () => group.waiting(),
     idle: () => group.idle(),
   };
 }

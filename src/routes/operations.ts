@@ -10,17 +10,27 @@ export type ReadinessCheck = () => Promise<{ name: string; ok: boolean; detail?:
  */
 export async function operationsRoutes(
   app: FastifyInstance,
-  deps: { metrics: Metrics; readiness: ReadinessCheck[] },
+  deps: { metrics: Metrics; readiness: ReadinessCheck[]; checkTimeoutMs?: number },
 ): Promise<void> {
+  // A probe must answer promptly even when the database does not (a check waiting on a connection
+  // that cannot be made would otherwise hold /readyz for the whole connect timeout).
+  const checkTimeoutMs = deps.checkTimeoutMs ?? 2000;
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
     const checks = await Promise.all(
       deps.readiness.map(async (check) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<{ name: string; ok: boolean; detail?: string }>((resolve) => {
+          timer = setTimeout(() => resolve({ name: check.name || 'check', ok: false, detail: `no answer within ${checkTimeoutMs} ms` }), checkTimeoutMs);
+        });
         try {
-          return await check();
+          return await Promise.race([check(), timeout]);
         } catch {
           return { name: check.name || 'check', ok: false, detail: 'check failed' };
+        } finally {
+          clearTimeout(timer);
         }
       }),
     );

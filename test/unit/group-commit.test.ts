@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { GroupCommit, type GroupCommitOptions } from '../../src/intake/group-commit.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GroupCommit, type GroupCommitOptions, OverloadError } from '../../src/intake/group-commit.js';
 
 interface Flush {
   items: string[];
@@ -40,14 +40,14 @@ describe('GroupCommit', () => {
 
     const rest = ['b', 'c', 'd'].map((item) => group.submit(item));
     expect(flushes).toHaveLength(1);
-    expect(group.waiting).toBe(3);
+    expect(group.waiting()).toEqual({ count: 3, bytes: 0 });
 
     flushes[0]!.resolve();
     expect(await a).toBe('ok:a');
     expect(flushes.map((f) => f.items)).toEqual([['a'], ['b', 'c', 'd']]);
     flushes[1]!.resolve();
     expect(await Promise.all(rest)).toEqual(['ok:b', 'ok:c', 'ok:d']);
-    expect(group.waiting).toBe(0);
+    expect(group.waiting()).toEqual({ count: 0, bytes: 0 });
   });
 
   it('gives each item its own result, in order', async () => {
@@ -144,5 +144,85 @@ describe('GroupCommit', () => {
     await tick();
     expect(b.state).toBe('rejected');
     expect(idle.state).toBe('resolved');
+  });
+
+  describe('bounds', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('refuses at once, with OverloadError "full", an item past the waiting count', async () => {
+      const { group, flushes } = controlled({ maxWaiting: 2 });
+      const a = group.submit('a');
+      const waiting = [group.submit('b'), group.submit('c')];
+      expect(group.hasRoom()).toBe(false);
+      await expect(group.submit('d')).rejects.toEqual(new OverloadError('full'));
+      expect(group.waiting().count).toBe(2);
+      flushes[0]!.resolve();
+      await a;
+      // The waiting items went out together, so the queue has room again.
+      expect(group.hasRoom()).toBe(true);
+      const e = group.submit('e');
+      flushes[1]!.resolve();
+      expect(await Promise.all(waiting)).toEqual(['ok:b', 'ok:c']);
+      flushes[2]!.resolve();
+      expect(await e).toBe('ok:e');
+      expect(flushes.map((f) => f.items)).toEqual([['a'], ['b', 'c'], ['e']]);
+    });
+
+    it('refuses an item whose bytes would take the waiting queue past its byte bound, and counts the bytes', async () => {
+      const { group, flushes } = controlled({ maxWaitingBytes: 10 }, (item) => item.length);
+      const first = group.submit('x'.repeat(50)); // a free slot: written at once, whatever its size
+      expect(flushes).toHaveLength(1);
+      const waiting = [group.submit('aaaa'), group.submit('bbbb')];
+      expect(group.waiting()).toEqual({ count: 2, bytes: 8 });
+      expect(group.hasRoom(2)).toBe(true);
+      expect(group.hasRoom(3)).toBe(false);
+      await expect(group.submit('ccc')).rejects.toMatchObject({ name: 'OverloadError', reason: 'full' });
+      const fits = group.submit('dd');
+      expect(group.waiting()).toEqual({ count: 3, bytes: 10 });
+      flushes[0]!.resolve();
+      await first;
+      expect(group.waiting()).toEqual({ count: 0, bytes: 0 });
+      flushes[1]!.resolve();
+      expect(await Promise.all([...waiting, fits])).toEqual(['ok:aaaa', 'ok:bbbb', 'ok:dd']);
+    });
+
+    it('gives up a waiting item at its deadline, takes it out of the queue and never writes it', async () => {
+      vi.useFakeTimers();
+      const { group, flushes } = controlled({}, (item) => item.length);
+      const a = settled(group.submit('a', { timeoutMs: 5000 }));
+      const b = settled(group.submit('bb', { timeoutMs: 5000 }));
+      const c = settled(group.submit('ccc', { timeoutMs: 9000 }));
+      expect(group.waiting()).toEqual({ count: 2, bytes: 5 });
+      await vi.advanceTimersByTimeAsync(5000);
+      // a is in a flush that has not finished, b still waits: both are given up at the deadline.
+      expect(a).toEqual({ state: 'rejected', error: new OverloadError('deadline') });
+      expect(b).toEqual({ state: 'rejected', error: new OverloadError('deadline') });
+      expect(c.state).toBe('pending');
+      expect(group.waiting()).toEqual({ count: 1, bytes: 3 });
+      // The flush under way still completes; its result is no longer delivered to a.
+      flushes[0]!.resolve();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(a.state).toBe('rejected');
+      expect(flushes.map((f) => f.items)).toEqual([['a'], ['ccc']]);
+      flushes[1]!.resolve();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(c).toEqual({ state: 'resolved', value: 'ok:ccc' });
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(c.state).toBe('resolved');
+    });
+
+    it('idle() waits for a flush whose items were given up', async () => {
+      vi.useFakeTimers();
+      const { group, flushes } = controlled();
+      const a = settled(group.submit('a', { timeoutMs: 100 }));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(a.state).toBe('rejected');
+      const idle = settled(group.idle());
+      await vi.advanceTimersByTimeAsync(0);
+      expect(idle.state).toBe('pending');
+      flushes[0]!.resolve();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(idle.state).toBe('resolved');
+    });
   });
 });

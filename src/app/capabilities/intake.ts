@@ -26,6 +26,8 @@ export function intakeCapability(): IntakeCapability {
           maxBatch: config.intakeMaxBatch,
           maxBatchBytes: 8 * 1024 * 1024,
           maxInFlight: config.intakeMaxInFlight,
+          maxWaiting: config.intakeMaxWaiting,
+          maxWaitingBytes: config.intakeMaxWaitingBytes,
         });
         inbox = created;
         return {
@@ -36,6 +38,7 @@ export function intakeCapability(): IntakeCapability {
               metrics,
               log,
               maxBytes: config.webhookMaxBytes,
+              commitDeadlineMs: config.intakeCommitDeadlineMs,
             }),
           shutdown: () => created.idle(),
         };
