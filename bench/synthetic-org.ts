@@ -192,6 +192,7 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
     overrides.push({
       id: `ovr-${i}`,
       login: byKey.get(target)?.login ?? target,
+      userId: byKey.get(target)?.id ?? null,
       kind,
       actor: 'octo-admin',
       reason: 'synthetic',

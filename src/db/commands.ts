@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, type Transaction, sql } from 'kysely';
 import type { Command } from '../domain/commands/command-types.js';
 import type { TeamGraph } from '../domain/planner/team-members.js';
 import type { CommandStatus, CommandsTable } from './commands-schema.js';
+import { presentTeamMemberships } from './mirror.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -123,7 +124,8 @@ export async function finishCommand(
 export async function loadTeamGraph(db: Db, org: string): Promise<TeamGraph> {
   const [teams, memberships] = await Promise.all([
     db.selectFrom('org_teams').select(['slug', 'team_id', 'parent_slug']).where('org', '=', org).where('present', '=', true).execute(),
-    db.selectFrom('org_team_members').select(['team_slug', 'login']).where('org', '=', org).where('present', '=', true).execute(),
+    // By the member's current login: memberships are keyed by user id, and the login is the member's.
+    presentTeamMemberships(db, org),
   ]);
   const teamMemberships: Record<string, string[]> = {};
   for (const m of memberships) (teamMemberships[m.team_slug] ??= []).push(m.login);

@@ -8,6 +8,8 @@ export interface SeatOverridesTable {
   org: string;
   login_key: string;
   login: string;
+  /** GitHub user id of the person, or null when they were unknown to the mirror when it was recorded. */
+  user_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
   kind: 'grant' | 'revoke';
   /** Who recorded it: a login, `api-key:<id>`, or `ceos`. */
   actor: string;

@@ -21,7 +21,12 @@ export function orgKey(login: string): string {
   return login.toLowerCase();
 }
 
-/** Records (or refreshes) an installation with the given status. */
+/**
+ * Records (or refreshes) an installation with the given status. A known installation keeps its
+ * `org` key even when the account's login changed: only `organization.renamed` moves an
+ * organization's rows to a new key (see moveOrganization), so an installation event that arrives
+ * first cannot leave the installation pointing at an empty mirror.
+ */
 export async function upsertInstallation(
   db: Kysely<Database> | Transaction<Database>,
   facts: InstallationFacts,
@@ -45,7 +50,7 @@ export async function upsertInstallation(
     .onConflict((oc) =>
       oc.column('id').doUpdateSet({
         account_login: values.account_login,
-        org: values.org,
+        account_id: values.account_id,
         status: values.status,
         repository_selection: values.repository_selection,
         permissions: values.permissions,
@@ -76,6 +81,19 @@ export async function findInstallationByOrg(db: Kysely<Database>, org: string): 
     .selectFrom('installations')
     .selectAll()
     .where('org', '=', orgKey(org))
+    .orderBy('updated_at', 'desc')
+    .executeTakeFirst();
+}
+
+/**
+ * The installation on a GitHub account, by the account's id, which a rename never changes (the
+ * newest, should it have been reinstalled).
+ */
+export async function findInstallationByAccountId(db: Kysely<Database> | Transaction<Database>, accountId: number): Promise<Installation | undefined> {
+  return db
+    .selectFrom('installations')
+    .selectAll()
+    .where('account_id', '=', String(accountId))
     .orderBy('updated_at', 'desc')
     .executeTakeFirst();
 }

@@ -12,7 +12,10 @@ export interface InstallationsTable {
   id: BigintId;
   /** Organization login, as GitHub spells it. */
   account_login: string;
-  /** Lower-cased login: the key every mirror table uses. */
+  /**
+   * Lower-cased login: the key every mirror table uses. An `organization.renamed` moves every
+   * row to the new key; the installation is found by `account_id`, which never changes.
+   */
   org: string;
   account_id: BigintId;
   account_type: string;
@@ -33,11 +36,14 @@ interface Versioned {
   source_at: Timestamp;
 }
 
-/** An organization member. */
+/** An organization member, keyed by GitHub user id (a rename keeps the row). */
 export interface OrgMembersTable extends Versioned {
   org: string;
+  /** Lower-cased login, for matching policy lists and commands; not a key. */
   login_key: string;
+  /** Login as GitHub last spelled it to CEOS. */
   login: string;
+  /** GitHub user id: the key. */
   user_id: BigintId;
   role: 'admin' | 'member';
 }
@@ -51,19 +57,25 @@ export interface OrgTeamsTable extends Versioned {
   parent_slug: string | null;
 }
 
-/** A direct team membership. */
+/** A direct team membership, keyed by team slug and GitHub user id. */
 export interface OrgTeamMembersTable extends Versioned {
   org: string;
   team_slug: string;
+  /** Lower-cased login when the membership was recorded; not a key. */
   login_key: string;
+  /** Login when the membership was recorded (the member row has the current one). */
   login: string;
+  /** GitHub user id of the member: the key. */
+  user_id: BigintId;
 }
 
-/** A Copilot seat as GitHub last listed it. */
+/** A Copilot seat as GitHub last listed it, keyed by the holder's GitHub user id. */
 export interface CopilotSeatsTable {
   org: string;
+  /** Lower-cased login of the holder as the seat list spelled it; not a key. */
   login_key: string;
   login: string;
+  /** GitHub user id of the holder (`assignee.id`): the key. */
   user_id: BigintId;
   assigning_team_slug: string | null;
   created_at: Timestamp;

@@ -19,11 +19,18 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+/** A person as GitHub names them: their login now, and the user id that outlives renames. */
+export interface GitHubUser {
+  login: string;
+  id: number;
+}
+
 /** Members, teams and direct team memberships of an organization, as a full sync reads them. */
 export interface OrgGraph {
   members: readonly OrgMember[];
   teams: readonly (OrgTeam & { name?: string })[];
-  teamMemberships: Readonly<Record<string, readonly string[]>>;
+  /** Team slug to its direct members. */
+  teamMemberships: Readonly<Record<string, readonly GitHubUser[]>>;
 }
 
 /**
@@ -40,8 +47,8 @@ export async function replaceOrgGraph(db: Kysely<Database>, org: string, graph: 
         select ${org}, lower(t.login), t.login, t.user_id, t.role, true, ${asOf}::timestamptz
           from unnest(${part.map((m) => m.login)}::text[], ${part.map((m) => m.id)}::bigint[], ${part.map((m) => m.role)}::text[])
             as t(login, user_id, role)
-        on conflict (org, login_key) do update
-          set login = excluded.login, user_id = excluded.user_id, role = excluded.role,
+        on conflict (org, user_id) do update
+          set login_key = excluded.login_key, login = excluded.login, role = excluded.role,
               present = true, source_at = excluded.source_at
           where org_members.source_at <= excluded.source_at`.execute(trx);
     }
@@ -63,17 +70,18 @@ export async function replaceOrgGraph(db: Kysely<Database>, org: string, graph: 
     await sql`update org_teams set present = false, source_at = ${asOf}::timestamptz
                where org = ${org} and present and source_at < ${asOf}::timestamptz`.execute(trx);
 
-    const pairs: { slug: string; login: string }[] = [];
-    for (const [slug, logins] of Object.entries(graph.teamMemberships)) {
-      for (const login of logins) pairs.push({ slug, login });
+    const pairs: { slug: string; login: string; id: number }[] = [];
+    for (const [slug, users] of Object.entries(graph.teamMemberships)) {
+      for (const user of users) pairs.push({ slug, login: user.login, id: user.id });
     }
     for (const part of chunks(pairs)) {
       await sql`
-        insert into org_team_members (org, team_slug, login_key, login, present, source_at)
-        select ${org}, t.slug, lower(t.login), t.login, true, ${asOf}::timestamptz
-          from unnest(${part.map((p) => p.slug)}::text[], ${part.map((p) => p.login)}::text[]) as t(slug, login)
-        on conflict (org, team_slug, login_key) do update
-          set login = excluded.login, present = true, source_at = excluded.source_at
+        insert into org_team_members (org, team_slug, user_id, login_key, login, present, source_at)
+        select ${org}, t.slug, t.user_id, lower(t.login), t.login, true, ${asOf}::timestamptz
+          from unnest(${part.map((p) => p.slug)}::text[], ${part.map((p) => p.id)}::bigint[], ${part.map((p) => p.login)}::text[])
+            as t(slug, user_id, login)
+        on conflict (org, team_slug, user_id) do update
+          set login_key = excluded.login_key, login = excluded.login, present = true, source_at = excluded.source_at
           where org_team_members.source_at <= excluded.source_at`.execute(trx);
     }
     await sql`update org_team_members set present = false, source_at = ${asOf}::timestamptz
@@ -94,15 +102,15 @@ export async function setMember(
   await sql`
     insert into org_members (org, login_key, login, user_id, role, present, source_at)
     values (${org}, lower(${member.login}), ${member.login}, ${member.id}, ${member.role ?? 'member'}, ${present}, ${at}::timestamptz)
-    on conflict (org, login_key) do update
-      set login = excluded.login, user_id = excluded.user_id,
+    on conflict (org, user_id) do update
+      set login_key = excluded.login_key, login = excluded.login,
           role = case when ${member.role ?? null}::text is null then org_members.role else excluded.role end,
           present = excluded.present, source_at = excluded.source_at
       where org_members.source_at <= excluded.source_at`.execute(db);
   if (!present) {
     // Leaving the organization ends every team membership too.
     await sql`update org_team_members set present = false, source_at = ${at}::timestamptz
-               where org = ${org} and login_key = lower(${member.login}) and present and source_at <= ${at}::timestamptz`.execute(db);
+               where org = ${org} and user_id = ${member.id} and present and source_at <= ${at}::timestamptz`.execute(db);
   }
 }
 
@@ -144,15 +152,15 @@ export async function setTeamMembership(
   db: Db,
   org: string,
   teamSlug: string,
-  login: string,
+  member: GitHubUser,
   present: boolean,
   at: Date,
 ): Promise<void> {
   await sql`
-    insert into org_team_members (org, team_slug, login_key, login, present, source_at)
-    values (${org}, ${teamSlug}, lower(${login}), ${login}, ${present}, ${at}::timestamptz)
-    on conflict (org, team_slug, login_key) do update
-      set login = excluded.login, present = excluded.present, source_at = excluded.source_at
+    insert into org_team_members (org, team_slug, user_id, login_key, login, present, source_at)
+    values (${org}, ${teamSlug}, ${member.id}, lower(${member.login}), ${member.login}, ${present}, ${at}::timestamptz)
+    on conflict (org, team_slug, user_id) do update
+      set login_key = excluded.login_key, login = excluded.login, present = excluded.present, source_at = excluded.source_at
       where org_team_members.source_at <= excluded.source_at`.execute(db);
 }
 
@@ -172,7 +180,7 @@ export async function replaceSeats(db: Kysely<Database>, org: string, seats: rea
                       ${part.map((s) => s.lastAuthenticatedAt)}::timestamptz[], ${part.map((s) => s.pendingCancellationDate)}::text[],
                       ${part.map((s) => s.planType)}::text[])
             as t(login, user_id, team, created_at, last_activity_at, editor, last_authenticated_at, pending, plan_type)
-        on conflict (org, login_key) do nothing`.execute(trx);
+        on conflict (org, user_id) do nothing`.execute(trx);
     }
     await markSynced(trx, org, { seats_synced_at: syncedAt });
   });
@@ -197,7 +205,11 @@ async function refreshSeatStatistics(db: Kysely<Database>, seats: number): Promi
   if (known < 0 || known < seats / 2) await sql`analyze copilot_seats`.execute(db);
 }
 
-/** Records the seats a plan added and cancelled, until the next sync reads GitHub's own view. */
+/**
+ * Records the seats a plan added and cancelled, until the next sync reads GitHub's own view.
+ * Cancellations name the login of the seat list this run read; an add without a known user id
+ * cannot be keyed and waits for that sync.
+ */
 export async function recordAppliedSeatChanges(
   db: Db,
   org: string,
@@ -210,13 +222,14 @@ export async function recordAppliedSeatChanges(
     await sql`update copilot_seats set pending_cancellation_date = ${endOfCycle}
                where org = ${org} and login_key = any(${part.map((l) => l.toLowerCase())}::text[])`.execute(db);
   }
-  for (const part of chunks(changes.added)) {
+  const added = changes.added.filter((a): a is { login: string; userId: number } => a.userId !== null);
+  for (const part of chunks(added)) {
     await sql`
       insert into copilot_seats (org, login_key, login, user_id, assigning_team_slug, created_at, last_activity_at,
                                  last_activity_editor, last_authenticated_at, pending_cancellation_date, plan_type, synced_at)
-      select ${org}, lower(t.login), t.login, coalesce(t.user_id, 0), null, ${at}::timestamptz, null, null, null, null, ${planType}, ${at}::timestamptz
+      select ${org}, lower(t.login), t.login, t.user_id, null, ${at}::timestamptz, null, null, null, null, ${planType}, ${at}::timestamptz
         from unnest(${part.map((a) => a.login)}::text[], ${part.map((a) => a.userId)}::bigint[]) as t(login, user_id)
-      on conflict (org, login_key) do update set pending_cancellation_date = null`.execute(db);
+      on conflict (org, user_id) do update set pending_cancellation_date = null`.execute(db);
   }
 }
 
@@ -269,12 +282,42 @@ function isoText(column: 'created_at' | 'last_activity_at' | 'last_authenticated
 
 const SETTINGS: readonly SeatManagementSetting[] = ['assign_all', 'assign_selected', 'disabled', 'unconfigured'];
 
+/**
+ * Direct team memberships of present members, each named by the member's current login: the
+ * membership is keyed by user id, so a member's rename carries over to their teams.
+ */
+export async function presentTeamMemberships(db: Db, org: string): Promise<{ team_slug: string; login: string }[]> {
+  return db
+    .selectFrom('org_team_members as t')
+    .innerJoin('org_members as m', (join) => join.onRef('m.org', '=', 't.org').onRef('m.user_id', '=', 't.user_id'))
+    .select(['t.team_slug', 'm.login'])
+    .where('t.org', '=', org)
+    .where('t.present', '=', true)
+    .where('m.present', '=', true)
+    .execute();
+}
+
+/** Finds people by login through the mirror: the current seat list first, then members. */
+export async function resolveUserIds(db: Db, org: string, logins: readonly string[]): Promise<Map<string, number>> {
+  const keys = [...new Set(logins.map((l) => l.toLowerCase()))];
+  const ids = new Map<string, number>();
+  if (keys.length === 0) return ids;
+  const [members, seats] = await Promise.all([
+    db.selectFrom('org_members').select(['login_key', 'user_id']).where('org', '=', org).where('login_key', 'in', keys).orderBy('present').orderBy('source_at').execute(),
+    db.selectFrom('copilot_seats').select(['login_key', 'user_id']).where('org', '=', org).where('login_key', 'in', keys).execute(),
+  ]);
+  // Later rows win: present members over former ones, the newest knowledge last, seats over members.
+  for (const row of members) ids.set(row.login_key, Number(row.user_id));
+  for (const row of seats) ids.set(row.login_key, Number(row.user_id));
+  return ids;
+}
+
 /** The planner's view of an organization, read from the mirror. */
 export async function loadSnapshot(db: Db, org: string, orgLogin: string = org): Promise<OrgSnapshot> {
   const [members, teams, memberships, seats, billing] = await Promise.all([
     db.selectFrom('org_members').select(['login', 'user_id', 'role']).where('org', '=', org).where('present', '=', true).execute(),
     db.selectFrom('org_teams').select(['slug', 'team_id', 'parent_slug']).where('org', '=', org).where('present', '=', true).execute(),
-    db.selectFrom('org_team_members').select(['team_slug', 'login']).where('org', '=', org).where('present', '=', true).execute(),
+    presentTeamMemberships(db, org),
     // Times come as ISO text: parsing 180,000 timestamps into Dates only to print them again
     // doubled the time of reading a 60,000-seat organization.
     db

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { SeatOverride } from '../domain/plan-types.js';
 import type { SeatOverridesTable } from './governance-schema.js';
+import { resolveUserIds } from './mirror.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -12,6 +13,8 @@ export type OverrideRow = Selectable<SeatOverridesTable>;
 export interface NewOverride {
   org: string;
   login: string;
+  /** The person's GitHub user id; when left out, the login is resolved through the mirror. */
+  userId?: number | null;
   kind: 'grant' | 'revoke';
   actor: string;
   reason: string;
@@ -25,29 +28,42 @@ export interface RecordedOverrides {
 }
 
 /**
- * Records overrides. A new override for a login replaces (lifts) the ones in force for it, so the
- * latest word of an admin is the one the planner sees; the lifted ones are returned so that the
- * caller audits them with the new ones.
+ * Records overrides. Each names its person by user id when the mirror knows them (seat list or
+ * members), and by login alone when it does not (someone not yet a member). A new override for a
+ * person replaces (lifts) the ones in force for them, matched by id, or by login for overrides
+ * recorded without one, so the latest word of an admin is the one the planner sees; the lifted
+ * ones are returned so that the caller audits them with the new ones.
  */
 export async function createOverrides(db: Db, overrides: readonly NewOverride[], now: Date = new Date()): Promise<RecordedOverrides> {
   if (overrides.length === 0) return { created: [], lifted: [] };
   const org = overrides[0]!.org;
-  const keys = overrides.map((o) => o.login.toLowerCase());
+  const resolved = await resolveUserIds(
+    db,
+    org,
+    overrides.filter((o) => o.userId == null).map((o) => o.login),
+  );
+  const withIds = overrides.map((o) => ({ ...o, userId: o.userId ?? resolved.get(o.login.toLowerCase()) ?? null }));
+  const keys = withIds.map((o) => o.login.toLowerCase());
+  const ids = withIds.flatMap((o) => (o.userId === null ? [] : [String(o.userId)]));
   const lifted = await db
     .updateTable('seat_overrides')
     .set({ lifted_at: now, lifted_by: overrides[0]!.actor })
     .where('org', '=', org)
     .where('lifted_at', 'is', null)
-    .where('login_key', 'in', keys)
+    .where((eb) => {
+      const sameLogin = eb.and([eb('user_id', 'is', null), eb('login_key', 'in', keys)]);
+      return ids.length === 0 ? sameLogin : eb.or([eb('user_id', 'in', ids), sameLogin]);
+    })
     .returningAll()
     .execute();
   const created = await db
     .insertInto('seat_overrides')
     .values(
-      overrides.map((o) => ({
+      withIds.map((o) => ({
         org: o.org,
         login_key: o.login.toLowerCase(),
         login: o.login,
+        user_id: o.userId,
         kind: o.kind,
         actor: o.actor,
         reason: o.reason,
@@ -106,6 +122,7 @@ export function toSeatOverride(row: OverrideRow): SeatOverride {
   return {
     id: row.id,
     login: row.login,
+    userId: row.user_id === null ? null : Number(row.user_id),
     kind: row.kind,
     actor: row.actor,
     reason: row.reason,

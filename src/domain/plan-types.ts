@@ -70,9 +70,12 @@ export interface OrgSnapshot {
   members: readonly OrgMember[];
   /** All teams, with their parents. */
   teams: readonly OrgTeam[];
-  /** Direct team memberships: team slug to member logins (child teams not folded in). */
+  /**
+   * Direct team memberships: team slug to member logins (child teams not folded in). Each login
+   * is the one `members` gives the same user; a login matching no member is ignored.
+   */
   teamMemberships: Readonly<Record<string, readonly string[]>>;
-  /** All Copilot seats of the organization. */
+  /** All Copilot seats of the organization; a seat's holder is matched with members by user id. */
   seats: readonly CopilotSeat[];
   /** Copilot billing settings. */
   billing: CopilotBilling;
@@ -85,8 +88,10 @@ export type OverrideKind = 'grant' | 'revoke';
 export interface SeatOverride {
   /** Override id. */
   id: string;
-  /** Login the override is about. */
+  /** Login the override is about, as it was when recorded. */
   login: string;
+  /** GitHub user id of the person: matched first; null when unknown, and then the login is matched. */
+  userId: number | null;
   /** `grant` gives a seat whatever the grant lists say; `revoke` takes it away. */
   kind: OverrideKind;
   /** Login of whoever recorded the override (`ceos` for automatic ones). */
@@ -239,6 +244,8 @@ export interface PlanWarning {
 export interface OverrideToRecord {
   /** Login the override is about. */
   login: string;
+  /** GitHub user id of the seat holder. */
+  userId: number;
   /** Always `revoke` today: inactivity cancellations must stay cancelled. */
   kind: 'revoke';
   /** E.g. "inactive 75 days". */

@@ -1,5 +1,6 @@
 import type { CopilotSeat, SeatPlanType } from '../domain/plan-types.js';
 import type { GitHubOctokit } from './github-octokit.js';
+import { TornSyncError } from './torn-sync-error.js';
 
 /** The organization's Copilot seats, and what the seat list held that CEOS cannot manage. */
 export interface CopilotSeatList {
@@ -7,7 +8,7 @@ export interface CopilotSeatList {
   seats: CopilotSeat[];
   /** Seats whose assignee is missing or not a user (an organization or team); they are left out of `seats`. */
   skippedNonUserSeats: number;
-  /** `total_seats` as GitHub reported it on the last page. */
+  /** `total_seats`: the largest GitHub reported on any page. */
   totalSeats: number;
   /** REST requests made. */
   requests: number;
@@ -19,6 +20,10 @@ const PER_PAGE = 100;
  * Lists every Copilot seat of an organization (`GET /orgs/{org}/copilot/billing/seats`), following
  * the `Link` header page by page. The response is an object, not an array, so each page is mapped
  * to its `seats` rather than left to paginate's list normalisation (which only knows `total_count`).
+ *
+ * Any page error throws. A list with fewer seats (user seats and skipped ones together) than
+ * `total_seats` is torn and throws a {@link TornSyncError}: a seat missing from the list would
+ * otherwise look like a seat that is not there.
  */
 export async function fetchCopilotSeats(octokit: GitHubOctokit, org: string): Promise<CopilotSeatList> {
   const seats: CopilotSeat[] = [];
@@ -28,13 +33,15 @@ export async function fetchCopilotSeats(octokit: GitHubOctokit, org: string): Pr
   const pages = octokit.paginate.iterator('GET /orgs/{org}/copilot/billing/seats', { org, per_page: PER_PAGE });
   for await (const page of pages) {
     requests++;
-    totalSeats = page.data.total_seats ?? totalSeats;
+    totalSeats = Math.max(totalSeats, page.data.total_seats ?? 0);
     for (const raw of page.data.seats ?? []) {
       const seat = toCopilotSeat(raw);
       if (seat === null) skippedNonUserSeats++;
       else seats.push(seat);
     }
   }
+  const listed = seats.length + skippedNonUserSeats;
+  if (listed < totalSeats) throw new TornSyncError(org, 'seats', totalSeats, listed);
   return { seats, skippedNonUserSeats, totalSeats, requests };
 }
 

@@ -1,26 +1,30 @@
 import { sql } from 'kysely';
 import type { Probot } from 'probot';
-import { findInstallation, findInstallationByOrg, orgKey } from '../db/installations.js';
+import { findInstallation, findInstallationByAccountId } from '../db/installations.js';
 import { setMember, setTeam, setTeamMembership, teamSlugById } from '../db/mirror.js';
 import { enqueueReconcile } from '../jobs/reconcile-queue.js';
 import { deliveryTime } from './event-time.js';
 import type { HandlerDeps } from './handler-deps.js';
 
 interface OrgPayload {
-  organization?: { login: string };
+  organization?: { login: string; id: number };
   installation?: { id: number };
   sender?: { login: string } | null;
 }
 
-/** The active installation an event belongs to, or undefined when CEOS does not govern it. */
-async function governedOrg(deps: HandlerDeps, payload: OrgPayload) {
+/**
+ * The active installation an event belongs to, or undefined when CEOS does not govern it. The
+ * organization is recognised by its account id, which a rename never changes, and its rows are
+ * written under the installation's key: an event that arrives after a rename but before
+ * `organization.renamed` is processed lands where the rename will move it from.
+ */
+export async function governedOrg(deps: Pick<HandlerDeps, 'db'>, payload: OrgPayload) {
   if (!payload.organization) return undefined;
-  const org = orgKey(payload.organization.login);
   const installation = payload.installation
     ? await findInstallation(deps.db, payload.installation.id)
-    : await findInstallationByOrg(deps.db, org);
-  if (!installation || installation.status !== 'active' || installation.org !== org) return undefined;
-  return { org, installationId: Number(installation.id) };
+    : await findInstallationByAccountId(deps.db, payload.organization.id);
+  if (!installation || installation.status !== 'active' || Number(installation.account_id) !== payload.organization.id) return undefined;
+  return { org: installation.org, installationId: Number(installation.id) };
 }
 
 async function reconcileSoon(deps: HandlerDeps, target: { org: string; installationId: number }, actor: string) {
@@ -54,11 +58,11 @@ export function registerMembershipHandlers(app: Probot, deps: HandlerDeps): void
     const target = await governedOrg(deps, context.payload);
     if (!target || context.payload.scope !== 'team') return;
     const team = context.payload.team as { slug?: string; id: number };
-    const member = context.payload.member as { login: string } | null;
+    const member = context.payload.member as { login: string; id: number } | null;
     if (!member) return;
     const slug = team.slug ?? (await teamSlugById(db, target.org, team.id));
     if (!slug) return;
-    await setTeamMembership(db, target.org, slug, member.login, context.payload.action === 'added', await deliveryTime(db, context.id));
+    await setTeamMembership(db, target.org, slug, { login: member.login, id: member.id }, context.payload.action === 'added', await deliveryTime(db, context.id));
     await reconcileSoon(deps, target, context.payload.sender?.login ?? 'github');
   });
 
@@ -78,7 +82,7 @@ export function registerMembershipHandlers(app: Probot, deps: HandlerDeps): void
           await sql`update org_team_members m set team_slug = ${team.slug}
                      where m.org = ${target.org} and m.team_slug = ${previous}
                        and not exists (select 1 from org_team_members n
-                                        where n.org = m.org and n.team_slug = ${team.slug} and n.login_key = m.login_key)`.execute(trx);
+                                        where n.org = m.org and n.team_slug = ${team.slug} and n.user_id = m.user_id)`.execute(trx);
           await setTeam(trx, target.org, { slug: previous, id: team.id, name: team.name, parentSlug: null }, false, at);
         });
       }

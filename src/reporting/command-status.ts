@@ -36,28 +36,39 @@ export async function planFromMirror(db: Kysely<Database>, org: string, orgLogin
   return { policy, snapshot, overrides, plan };
 }
 
-/** What `/copilot status @user` tells about one person, from the mirror. */
+/**
+ * What `/copilot status @user` tells about one person, from the mirror. The login asked is
+ * resolved to a user id (the seat list's spelling first, it is the freshest), so a renamed user
+ * is found under either login.
+ */
 export function describeUserSeat(view: MirrorView, asked: string, now: Date): UserSeatStatus {
   const key = asked.toLowerCase();
-  const member = view.snapshot.members.find((m) => m.login.toLowerCase() === key);
-  const seat = view.snapshot.seats.find((s) => s.assigneeLogin.toLowerCase() === key) ?? null;
+  const seatByLogin = view.snapshot.seats.find((s) => s.assigneeLogin.toLowerCase() === key);
+  const memberByLogin = view.snapshot.members.find((m) => m.login.toLowerCase() === key);
+  const id = seatByLogin?.assigneeId ?? memberByLogin?.id;
+  const member = id === undefined ? undefined : view.snapshot.members.find((m) => m.id === id);
+  const seat = id === undefined ? null : (view.snapshot.seats.find((s) => s.assigneeId === id) ?? null);
   const since = seat === null ? null : (seat.lastActivityAt ?? seat.createdAt);
+  const logins = new Set([key, ...(member ? [member.login.toLowerCase()] : []), ...(seat ? [seat.assigneeLogin.toLowerCase()] : [])]);
   return {
-    login: member?.login ?? seat?.assigneeLogin ?? asked,
+    login: seat?.assigneeLogin ?? member?.login ?? asked,
     orgMember: member !== undefined,
     seat,
     inactiveDays: since === null ? null : Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / DAY_MS)),
-    rules: view.policy === null ? [] : policyRulesFor(view.policy, view.snapshot, key),
-    overrides: view.overrides.filter((o) => o.login.toLowerCase() === key),
+    rules: view.policy === null ? [] : policyRulesFor(view.policy, view.snapshot, logins, member?.login.toLowerCase() ?? key),
+    overrides: view.overrides.filter((o) => (o.userId !== null && o.userId === id) || (o.userId === null && logins.has(o.login.toLowerCase()))),
   };
 }
 
-/** One sentence per policy rule that names the person, directly or through a team. */
-function policyRulesFor(policy: Policy, snapshot: OrgSnapshot, key: string): string[] {
+/**
+ * One sentence per policy rule that names the person, directly (under any of their `logins`) or
+ * through a team (teams name members by their member login, `key`).
+ */
+function policyRulesFor(policy: Policy, snapshot: OrgSnapshot, logins: ReadonlySet<string>, key: string): string[] {
   const index = indexTeams(snapshot);
   const parents = new Map(snapshot.teams.map((t) => [t.slug.toLowerCase(), t.parentSlug]));
   const rules: string[] = [];
-  const named = (users: readonly string[] | undefined) => (users ?? []).some((u) => u.toLowerCase() === key);
+  const named = (users: readonly string[] | undefined) => (users ?? []).some((u) => logins.has(u.toLowerCase()));
   const viaTeam = (teams: readonly string[] | undefined) => teamPath(index, parents, snapshot, teams ?? [], key);
 
   if (named(policy.seats.deny?.users)) rules.push('denied: named in seats.deny.users');

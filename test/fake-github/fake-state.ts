@@ -164,6 +164,17 @@ export class UserDirectory {
     return this.users.get(login.toLowerCase());
   }
 
+  /** Renames an account: same object, same id, new login (as GitHub does). */
+  rename(from: string, to: string): FakeAccount {
+    const account = this.users.get(from.toLowerCase());
+    if (account === undefined) throw new Error(`No account ${from} to rename.`);
+    if (from.toLowerCase() !== to.toLowerCase() && this.users.has(to.toLowerCase())) throw new Error(`The login ${to} is taken.`);
+    this.users.delete(from.toLowerCase());
+    account.login = to;
+    this.users.set(to.toLowerCase(), account);
+    return account;
+  }
+
   /** Hands out a fresh database id for non-user objects. */
   allocateId(): number {
     return this.nextId++;
@@ -184,6 +195,7 @@ export class FakeOrg {
   private teamsVersion = 0;
   private derived: { version: number; sortedTeams: FakeTeam[]; children: Map<string, FakeTeam[]> } | undefined;
   private readonly allMembersCache = new Map<string, { version: number; logins: string[] }>();
+  private readonly hidden = new Set<string>();
 
   constructor(
     init: OrgInit,
@@ -387,6 +399,49 @@ export class FakeOrg {
   /** All seats in listing order. */
   allSeats(): FakeSeat[] {
     return this.seatSlice(0, this.seatOrder.length);
+  }
+
+  /**
+   * Leaves a user out of every listing (members, team members, seats) while GitHub's counts
+   * (`totalCount`, `total_seats`) still include them: a torn read, as GitHub gives when a node
+   * cannot be loaded. GraphQL answers such a member with a null node; the seat list skips the seat.
+   */
+  hideFromListings(login: string): void {
+    this.hidden.add(login.toLowerCase());
+  }
+
+  /** Lists a user hidden by `hideFromListings` again. */
+  showInListings(login: string): void {
+    this.hidden.delete(login.toLowerCase());
+  }
+
+  /** Whether `hideFromListings` hides this user. */
+  isHidden(login: string): boolean {
+    return this.hidden.has(login.toLowerCase());
+  }
+
+  /** Moves a renamed user's rows (membership, teams, seat) to their new login key; called by the state. */
+  rekeyUser(fromKey: string, toKey: string): void {
+    const member = this.members.get(fromKey);
+    if (member !== undefined) {
+      this.members.delete(fromKey);
+      this.members.set(toKey, member);
+      this.memberOrder = this.memberOrder.map((k) => (k === fromKey ? toKey : k));
+    }
+    for (const team of this.teamsBySlug.values()) {
+      const role = team.members.get(fromKey);
+      if (role === undefined) continue;
+      team.members.delete(fromKey);
+      team.members.set(toKey, role);
+    }
+    this.teamsVersion++;
+    const seat = this.seats.get(fromKey);
+    if (seat !== undefined) {
+      this.seats.delete(fromKey);
+      this.seats.set(toKey, seat);
+      this.seatOrder = this.seatOrder.map((k) => (k === fromKey ? toKey : k));
+    }
+    if (this.hidden.delete(fromKey)) this.hidden.add(toKey);
   }
 
   /** Ends the billing cycle: seats pending cancellation disappear. */

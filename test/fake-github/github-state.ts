@@ -39,6 +39,27 @@ export class GitHubState {
     return this.orgs.get(login.toLowerCase());
   }
 
+  /** Renames a user everywhere: same id, new login, in every organization, team and seat. */
+  renameUser(from: string, to: string): void {
+    this.users.rename(from, to);
+    for (const org of this.orgs.values()) org.rekeyUser(from.toLowerCase(), to.toLowerCase());
+  }
+
+  /** Renames an organization: same id, new login; its repositories move with it, and its installations follow. */
+  renameOrg(from: string, to: string): FakeOrg {
+    const org = this.org(from);
+    if (org === undefined) throw new Error(`No organization ${from} to rename.`);
+    this.users.rename(from, to);
+    this.orgs.delete(from.toLowerCase());
+    this.orgs.set(to.toLowerCase(), org);
+    for (const [key, repo] of [...this.repos]) {
+      if (!key.startsWith(`${from.toLowerCase()}/`)) continue;
+      this.repos.delete(key);
+      this.repos.set(`${to.toLowerCase()}/${key.slice(from.length + 1)}`, repo);
+    }
+    return org;
+  }
+
   /** Installs the app on an account (an organization is created when unknown). */
   addInstallation(init: { id: number; account: string; permissions?: Record<string, string> }): FakeInstallation {
     const account = this.org(init.account)?.account ?? this.addOrg({ login: init.account }).account;

@@ -119,7 +119,7 @@ function connection<T>(
   slice: (start: number, end: number) => T[],
   args: PageArgs,
   edge: (item: T, cursor: string) => Record<string, unknown>,
-  node: (item: T) => Record<string, unknown>,
+  node: (item: T) => Record<string, unknown> | null,
 ): Record<string, unknown> {
   let start = args.after != null ? decodeCursor(args.after) + 1 : 0;
   let end = args.before != null ? decodeCursor(args.before) : total;
@@ -173,9 +173,9 @@ function organizationNode(org: FakeOrg): Record<string, unknown> {
           cursor,
           role: member.role === 'admin' ? 'ADMIN' : 'MEMBER',
           hasTwoFactorEnabled: null,
-          node: userNode(member.user),
+          node: org.isHidden(member.user.login) ? null : userNode(member.user),
         }),
-        (member) => userNode(member.user),
+        (member) => (org.isHidden(member.user.login) ? null : userNode(member.user)),
       ),
     team: ({ slug }: { slug: string }) => {
       const team = org.team(slug);
@@ -266,7 +266,7 @@ function teamNode(org: FakeOrg, team: FakeTeam): Record<string, unknown> {
             node: userNode(user),
           };
         },
-        (login) => userNode(org.member(login)?.user ?? { login, id: 0, type: 'User' }),
+        (login) => (org.isHidden(login) ? null : userNode(org.member(login)?.user ?? { login, id: 0, type: 'User' })),
       );
     },
   };

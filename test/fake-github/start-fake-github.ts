@@ -69,6 +69,10 @@ export interface FakeGitHub {
   org(login: string): FakeOrg;
   /** A copy of an organization's members, teams, seats and settings. */
   orgState(login: string): OrgSnapshot;
+  /** Renames a user: same id, new login everywhere (members, teams, seats). */
+  renameUser(from: string, to: string): void;
+  /** Renames an organization: same id, new login; its repositories and installation follow. */
+  renameOrg(from: string, to: string): FakeOrg;
   /** Installs the app on an account (creating the organization when unknown). */
   addInstallation(init: { id: number; account: string; permissions?: Record<string, string> }): void;
   /** Issues an installation token directly, without the JWT exchange. */
@@ -374,6 +378,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     addOrg: (init) => state.addOrg(init),
     org: requireOrg,
     orgState: (login) => requireOrg(login).snapshot(),
+    renameUser: (from, to) => state.renameUser(from, to),
+    renameOrg: (from, to) => state.renameOrg(from, to),
     addInstallation: (init) => {
       state.addInstallation(init);
     },

@@ -17,10 +17,12 @@ export function examplePayload(event: string, action: string): Payload {
 export interface TestOrg {
   login: string;
   installationId: number;
+  /** The organization's account id (CEOS recognises the organization by it); 9001 unless told. */
+  accountId?: number;
 }
 
 function onOrg(payload: Payload, org: TestOrg): Payload {
-  payload.organization = { ...payload.organization, login: org.login };
+  payload.organization = { ...payload.organization, login: org.login, id: org.accountId ?? 9001 };
   payload.installation = { id: org.installationId, node_id: payload.installation?.node_id ?? 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' };
   return payload;
 }

@@ -255,9 +255,9 @@ describe(`mirror upkeep from webhooks (${backend})`, () => {
     const instance = await withInstallation();
     await deliver(
       instance,
-      { event: 'organization', payload: memberEvent('member_added', { login: 'Globex', installationId: 99 }, { login: 'Bob', id: 2 }) },
+      { event: 'organization', payload: memberEvent('member_added', { login: 'Globex', installationId: 99, accountId: 9002 }, { login: 'Bob', id: 2 }) },
       // Installation 77 is Acme's: an event naming it for another organization is not Acme's either.
-      { event: 'organization', payload: memberEvent('member_added', { login: 'Globex', installationId: 77 }, { login: 'Bob', id: 2 }) },
+      { event: 'organization', payload: memberEvent('member_added', { login: 'Globex', installationId: 77, accountId: 9002 }, { login: 'Bob', id: 2 }) },
     );
     const rows = await instance.database.db.selectFrom('org_members').selectAll().execute();
     expect(rows).toEqual([]);
@@ -307,7 +307,8 @@ describe(`mirror upkeep from webhooks (${backend})`, () => {
       instance,
       { event: 'organization', payload: memberEvent('member_added', ACME, { login: 'carol', id: 3 }) },
       { event: 'membership', payload: teamMembershipEvent('added', ACME, { slug: 'eng', id: 1 }, { login: 'carol', id: 3 }) },
-      { event: 'organization', payload: memberEvent('member_removed', ACME, { login: 'Bob', id: 2 }) },
+      // People are known by their GitHub user id: the one the sync read.
+      { event: 'organization', payload: memberEvent('member_removed', ACME, { login: 'Bob', id: fake.org('Acme').member('Bob')!.user.id }) },
     );
     expect((await members(instance)).filter((m) => m.present).map((m) => m.login)).toEqual(['alice', 'carol']);
     expect(await teamMembers(instance)).toEqual([

@@ -5,6 +5,7 @@ import { ProbotOctokit } from 'probot';
 import { describe, expect, it } from 'vitest';
 import { fetchCopilotBilling } from '../../src/github/fetch-copilot-billing.js';
 import { fetchCopilotSeats } from '../../src/github/fetch-copilot-seats.js';
+import { TornSyncError } from '../../src/github/torn-sync-error.js';
 
 const require = createRequire(import.meta.url);
 const spec = require('@octokit/openapi/generated/api.github.com.json') as {
@@ -115,6 +116,48 @@ describe('fetchCopilotSeats', () => {
     expect(totalSeats).toBe(3);
     expect(seats).toHaveLength(1);
     expect(seats[0]).toMatchObject({ assigneeLogin: 'newbie', lastActivityAt: null, lastActivityEditor: null, lastAuthenticatedAt: null });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it.each([
+    { name: 'one page short of total_seats', pages: [100, 100, 49], total: 250, listed: 249 },
+    { name: 'total_seats growing on a later page', pages: [100, 100, 50], total: 260, listed: 250, lastTotal: 260 },
+  ])('fails with a TornSyncError when the list is $name', async ({ pages, total, listed, lastTotal }) => {
+    let n = 0;
+    const all = pages.map((size) => Array.from({ length: size }, () => seat(`dev${n}`, 1000 + n++)));
+    const scope = nock(API);
+    all.forEach((page, i) => {
+      const query = i === 0 ? { per_page: '100' } : { per_page: '100', page: String(i + 1) };
+      const reported = i === all.length - 1 && lastTotal !== undefined ? lastTotal : lastTotal !== undefined ? 250 : total;
+      scope.get(SEATS).query(query).reply(200, { total_seats: reported, seats: page }, { link: link(i + 1, all.length) });
+    });
+
+    const error = await fetchCopilotSeats(octokit(), 'acme').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TornSyncError);
+    expect(error).toMatchObject({ org: 'acme', listing: 'seats', expected: total, received: listed });
+    expect((error as Error).message).toContain(`GitHub counted ${total} Copilot seats but listed ${listed} usable ones`);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('counts seats of non-users toward total_seats: a list with them is whole', async () => {
+    const orgAssignee = { ...pendingSeat, assignee: { ...(pendingSeat.assignee as object), login: 'acme', id: 9, type: 'Organization' } };
+    nock(API).get(SEATS).query({ per_page: '100' }).reply(200, { total_seats: 2, seats: [orgAssignee, seat('a', 1)] });
+
+    await expect(fetchCopilotSeats(octokit(), 'acme')).resolves.toMatchObject({ totalSeats: 2, skippedNonUserSeats: 1 });
+  });
+
+  it('fails when a page fails, never returning the pages read before it', async () => {
+    const all = Array.from({ length: 150 }, (_, i) => seat(`dev${i}`, 1000 + i));
+    nock(API)
+      .get(SEATS)
+      .query({ per_page: '100' })
+      .reply(200, { total_seats: 150, seats: all.slice(0, 100) }, { link: link(1, 2) })
+      .get(SEATS)
+      .query({ per_page: '100', page: '2' })
+      .reply(502, { message: 'Server Error' });
+
+    await expect(fetchCopilotSeats(octokit(), 'acme')).rejects.toMatchObject({ status: 502 });
     expect(nock.pendingMocks()).toEqual([]);
   });
 

@@ -3,13 +3,20 @@ import pino from 'pino';
 import { ProbotOctokit } from 'probot';
 import { describe, expect, it } from 'vitest';
 import { fetchOrgGraph } from '../../src/github/fetch-org-graph.js';
+import { TornSyncError } from '../../src/github/torn-sync-error.js';
 
 const API = 'https://github.test';
 
 interface Org {
-  members: { login: string; databaseId: number; role: 'ADMIN' | 'MEMBER' }[];
+  members: { login: string; databaseId: number | null; role: 'ADMIN' | 'MEMBER' }[];
   teams: { slug: string; databaseId: number; parent: string | null; members: string[] }[];
+  /** Rows GitHub counts in `totalCount` but leaves out of the pages: a torn read. */
+  hidden?: { members?: number; teams?: number; teamMembers?: Record<string, number> };
 }
+
+// Every login gets a stable user id, as GitHub's databaseId.
+const ids = new Map<string, number>();
+const idOf = (login: string) => ids.get(login) ?? (ids.set(login, 500_000 + ids.size), ids.get(login)!);
 
 interface GraphqlRequest {
   query: string;
@@ -20,15 +27,19 @@ interface GraphqlRequest {
 const cursor = (offset: number) => Buffer.from(`cursor:${offset}`).toString('base64');
 const offset = (after: unknown) => (typeof after === 'string' ? Number(Buffer.from(after, 'base64').toString().split(':')[1]) : 0);
 
-function connection<T>(items: T[], after: unknown) {
+function connection<T>(items: T[], after: unknown, hidden = 0) {
   const start = offset(after);
   const end = Math.min(start + 100, items.length);
-  return { page: items.slice(start, end), pageInfo: { hasNextPage: end < items.length, endCursor: end > start ? cursor(end) : null } };
+  return {
+    page: items.slice(start, end),
+    totalCount: items.length + hidden,
+    pageInfo: { hasNextPage: end < items.length, endCursor: end > start ? cursor(end) : null },
+  };
 }
 
-function teamMembers(team: Org['teams'][number], after: unknown) {
-  const { page, pageInfo } = connection(team.members, after);
-  return { pageInfo, nodes: page.map((login) => ({ login })) };
+function teamMembers(team: Org['teams'][number], after: unknown, hidden = 0) {
+  const { page, pageInfo, totalCount } = connection(team.members, after, hidden);
+  return { totalCount, pageInfo, nodes: page.map((login) => ({ login, databaseId: idOf(login) })) };
 }
 
 /** Answers CEOS's two queries from `org`, the way GitHub would, and records every request. */
@@ -40,18 +51,19 @@ function answerFrom(org: Org, requests: GraphqlRequest[]) {
     if (body.query.includes('query ceosOrgGraph')) {
       const organization: Record<string, unknown> = {};
       if (v.withMembers === true) {
-        const { page, pageInfo } = connection(org.members, v.membersAfter);
-        organization.membersWithRole = { pageInfo, edges: page.map((m) => ({ role: m.role, node: { login: m.login, databaseId: m.databaseId } })) };
+        const { page, pageInfo, totalCount } = connection(org.members, v.membersAfter, org.hidden?.members);
+        organization.membersWithRole = { totalCount, pageInfo, edges: page.map((m) => ({ role: m.role, node: { login: m.login, databaseId: m.databaseId } })) };
       }
       if (v.withTeams === true) {
-        const { page, pageInfo } = connection(org.teams, v.teamsAfter);
+        const { page, pageInfo, totalCount } = connection(org.teams, v.teamsAfter, org.hidden?.teams);
         organization.teams = {
+          totalCount,
           pageInfo,
           nodes: page.map((t) => ({
             slug: t.slug,
             databaseId: t.databaseId,
             parentTeam: t.parent === null ? null : { slug: t.parent },
-            members: teamMembers(t, null),
+            members: teamMembers(t, null, org.hidden?.teamMembers?.[t.slug]),
           })),
         };
       }
@@ -60,7 +72,7 @@ function answerFrom(org: Org, requests: GraphqlRequest[]) {
     const organization: Record<string, unknown> = {};
     for (let i = 0; `s${i}` in v; i++) {
       const team = org.teams.find((t) => t.slug === v[`s${i}`]);
-      organization[`t${i}`] = team === undefined ? null : { members: teamMembers(team, v[`a${i}`]) };
+      organization[`t${i}`] = team === undefined ? null : { members: teamMembers(team, v[`a${i}`], org.hidden?.teamMembers?.[team.slug]) };
     }
     return [200, { data: { organization } }];
   };
@@ -77,6 +89,7 @@ function graphqlClient() {
 }
 
 const people = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+const loginsOf = (users: { login: string }[] | undefined) => users?.map((u) => u.login);
 
 describe('fetchOrgGraph', () => {
   it('pages members and teams in the same requests, then follows up big teams several at a time', async () => {
@@ -116,10 +129,14 @@ describe('fetchOrgGraph', () => {
       { slug: 'platform', id: 2, parentSlug: 'eng' },
       { slug: 'sre', id: 3, parentSlug: 'platform' },
     ]);
-    expect(graph.teamMemberships.everyone).toEqual(people('dev', 149));
-    expect(graph.teamMemberships.guild).toEqual(people('dev', 101));
+    expect(loginsOf(graph.teamMemberships.everyone)).toEqual(people('dev', 149));
+    expect(loginsOf(graph.teamMemberships.guild)).toEqual(people('dev', 101));
     expect(graph.teamMemberships.sre).toEqual([]);
-    expect(graph.teamMemberships['squad-215']).toEqual(['dev66']);
+    // Team members come with their user id, the key the mirror uses.
+    expect(graph.teamMemberships['squad-215']).toEqual([{ login: 'dev66', id: idOf('dev66') }]);
+    // Every connection is asked for its totalCount, and every user for their databaseId.
+    expect(requests.every((r) => (r.query.match(/totalCount/g) ?? []).length >= (r.query.includes('ceosOrgGraph') ? 3 : 1))).toBe(true);
+    expect(requests.every((r) => !/nodes \{ login \}/.test(r.query))).toBe(true);
     expect(nock.isDone()).toBe(true);
   });
 
@@ -133,7 +150,7 @@ describe('fetchOrgGraph', () => {
     expect(requests.every((r) => r.query.includes('membership: IMMEDIATE'))).toBe(true);
     expect(requests.slice(1).map((r) => offset(r.variables.a0))).toEqual([100, 200]);
     expect(graph.requests).toBe(3);
-    expect(graph.teamMemberships.all).toEqual(people('u', 250));
+    expect(loginsOf(graph.teamMemberships.all)).toEqual(people('u', 250));
     expect(nock.isDone()).toBe(true);
   });
 
@@ -149,16 +166,65 @@ describe('fetchOrgGraph', () => {
     expect(nock.isDone()).toBe(true);
   });
 
-  it('keeps the members already read of a team deleted before its follow-up', async () => {
+  it('fails as torn when a team is deleted before its follow-up: its members came back short', async () => {
     const teams = [{ slug: 'doomed', databaseId: 1, parent: null, members: people('u', 150) }];
     const requests: GraphqlRequest[] = [];
     nock(API).post('/api/graphql').reply(answerFrom({ members: [], teams }, requests));
     nock(API).post('/api/graphql').reply(200, { data: { organization: { t0: null } } });
 
-    const graph = await fetchOrgGraph(graphqlClient(), 'acme');
+    const error = await fetchOrgGraph(graphqlClient(), 'acme').catch((e: unknown) => e);
 
-    expect(graph.teamMemberships.doomed).toEqual(people('u', 100));
-    expect(graph.requests).toBe(2);
+    expect(error).toBeInstanceOf(TornSyncError);
+    expect(error).toMatchObject({ listing: 'team_members', team: 'doomed', expected: 150, received: 100 });
+    expect(requests).toHaveLength(1);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  const member = (login: string, databaseId: number | null = idOf(login)) => ({ login, databaseId, role: 'MEMBER' as const });
+
+  it.each([
+    {
+      name: 'membersWithRole lists fewer members than its totalCount',
+      org: { members: people('m', 150).map((l) => member(l)), teams: [], hidden: { members: 1 } },
+      expected: { listing: 'members', expected: 151, received: 150, team: null },
+    },
+    {
+      name: 'a member comes back without a databaseId',
+      org: { members: [member('a'), member('ghost', null), member('b')], teams: [] },
+      expected: { listing: 'members', expected: 3, received: 2 },
+    },
+    {
+      name: 'teams lists fewer teams than its totalCount',
+      org: { members: [member('a')], teams: [{ slug: 'eng', databaseId: 1, parent: null, members: ['a'] }], hidden: { teams: 2 } },
+      expected: { listing: 'teams', expected: 3, received: 1 },
+    },
+    {
+      name: "a team's first page of members is short",
+      org: { members: [member('a')], teams: [{ slug: 'eng', databaseId: 1, parent: null, members: ['a'] }], hidden: { teamMembers: { eng: 1 } } },
+      expected: { listing: 'team_members', team: 'eng', expected: 2, received: 1 },
+    },
+    {
+      name: "a big team's follow-up pages are short",
+      org: { members: [], teams: [{ slug: 'all', databaseId: 1, parent: null, members: people('u', 180) }], hidden: { teamMembers: { all: 5 } } },
+      expected: { listing: 'team_members', team: 'all', expected: 185, received: 180 },
+    },
+  ])('fails with a TornSyncError when $name', async ({ org, expected }) => {
+    nock(API).post('/api/graphql').times(5).reply(answerFrom(org as Org, []));
+
+    const error = await fetchOrgGraph(graphqlClient(), 'acme').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TornSyncError);
+    expect(error).toMatchObject({ org: 'acme', ...expected });
+    expect((error as Error).message).toMatch(/^torn sync of acme: GitHub counted \d+ .* but listed \d+ usable ones/);
+    nock.cleanAll();
+  });
+
+  it('fails when any page fails, never returning what was read so far', async () => {
+    const members = people('m', 250).map((l) => member(l));
+    nock(API).post('/api/graphql').times(2).reply(answerFrom({ members, teams: [] }, []));
+    nock(API).post('/api/graphql').reply(502, { message: 'Server Error' });
+
+    await expect(fetchOrgGraph(graphqlClient(), 'acme')).rejects.toMatchObject({ status: 502 });
     expect(nock.isDone()).toBe(true);
   });
 

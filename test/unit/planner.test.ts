@@ -38,12 +38,16 @@ interface OrgSpec {
 
 function org(spec: OrgSpec): OrgSnapshot {
   const teams = Object.entries(spec.teams ?? {});
+  // People are matched by user id: a seat of a member carries the member's id, unless the test set
+  // one itself (the ids seat() makes up start at 1000).
+  const memberId = (seat: CopilotSeat) =>
+    seat.assigneeId < 1000 ? 0 : spec.members.findIndex((m) => m.toLowerCase() === seat.assigneeLogin.toLowerCase()) + 1;
   return {
     org: 'acme',
     members: spec.members.map((login, i) => ({ login, id: i + 1, role: 'member' as const })),
     teams: teams.map(([slug, t], i) => ({ slug, id: 500 + i, parentSlug: t.parent ?? null })),
     teamMemberships: Object.fromEntries(teams.map(([slug, t]) => [slug, t.members ?? []])),
-    seats: spec.seats ?? [],
+    seats: (spec.seats ?? []).map((s) => (memberId(s) > 0 ? { ...s, assigneeId: memberId(s) } : s)),
     billing: { seatManagementSetting: spec.setting ?? 'assign_selected' },
   };
 }
@@ -53,7 +57,7 @@ function policy(input: Omit<PolicyInput, 'version'>): Policy {
 }
 
 function override(login: string, kind: 'grant' | 'revoke', fields: Partial<SeatOverride> = {}): SeatOverride {
-  return { id: `o-${login}-${kind}`, login, kind, actor: 'admin', reason: 'asked', expiresAt: null, createdAt: daysAgo(3), ...fields };
+  return { id: `o-${login}-${kind}`, login, userId: null, kind, actor: 'admin', reason: 'asked', expiresAt: null, createdAt: daysAgo(3), ...fields };
 }
 
 function plan(p: Policy | null, snapshot: OrgSnapshot, overrides: SeatOverride[] = []): Plan {
@@ -250,7 +254,7 @@ describe('inactivity', () => {
     expect(p.toCancel.length).toBe(cancelled ? 1 : 0);
     if (cancelled) {
       expect(p.toCancel[0]?.reason).toMatchObject({ code: 'inactive', days, revokeAfterDays: 60 });
-      expect(p.overridesToRecord).toEqual([{ login: 'solo', kind: 'revoke', reason: `inactive ${days} days`, expiresAt: null }]);
+      expect(p.overridesToRecord).toEqual([{ login: 'solo', userId: 2, kind: 'revoke', reason: `inactive ${days} days`, expiresAt: null }]);
     } else {
       expect(p.overridesToRecord).toEqual([]);
     }
@@ -530,5 +534,64 @@ describe('determinism', () => {
     const copy = structuredClone(snapshot);
     plan(policy({ seats: { grant: { users: ['a'] } } }), snapshot);
     expect(snapshot).toEqual(copy);
+  });
+});
+
+describe('identity by user id', () => {
+  // alice (id 1) renamed to alice-new: the seat list already says so, the mirror's members not yet.
+  const renamed = () =>
+    org({
+      members: ['alice', 'bob'],
+      teams: { eng: { members: ['alice'] }, contractors: { members: [] } },
+      seats: [seat('alice-new', { assigneeId: 1 }), seat('bob')],
+    });
+  const none = { toAdd: [] as string[], toCancel: [] as string[] };
+
+  it.each([
+    { name: 'granted through a team (members know the old login)', seats: { grant: { teams: ['eng'], users: ['bob'] } }, expected: none },
+    { name: 'granted by the old login in seats.grant.users', seats: { grant: { users: ['alice', 'bob'] } }, expected: none },
+    { name: 'granted by the new login in seats.grant.users', seats: { grant: { users: ['Alice-New', 'bob'] } }, expected: none },
+    { name: 'denied by the old login', seats: { grant: { teams: ['eng'], users: ['bob'] }, deny: { users: ['alice'] } }, expected: { toAdd: [], toCancel: ['alice-new'] } },
+    { name: 'denied by the new login', seats: { grant: { teams: ['eng'], users: ['bob'] }, deny: { users: ['alice-new'] } }, expected: { toAdd: [], toCancel: ['alice-new'] } },
+    { name: 'not granted at all', seats: { grant: { users: ['bob'] } }, expected: { toAdd: [], toCancel: ['alice-new'] } },
+  ])('a renamed seat holder: $name', ({ seats, expected }) => {
+    const p = plan(policy({ seats }), renamed());
+    expect({ toAdd: logins(p.toAdd), toCancel: logins(p.toCancel) }).toEqual(expected);
+    // The seat list's login is the one shown, with the id that matched it.
+    for (const entry of p.toCancel) expect(entry).toMatchObject({ login: 'alice-new', userId: 1 });
+  });
+
+  it.each([
+    { name: 'an override with the id, recorded under the old login', o: override('alice', 'revoke', { userId: 1 }), cancelled: ['alice-new'] },
+    { name: 'an override without an id, under the new login', o: override('alice-new', 'revoke'), cancelled: ['alice-new'] },
+    { name: 'an override without an id, under the old login', o: override('alice', 'revoke'), cancelled: ['alice-new'] },
+    { name: 'an override whose id is someone else, under the same login', o: override('alice-new', 'revoke', { userId: 99 }), cancelled: [] },
+  ])('overrides follow the person: $name', ({ o, cancelled }) => {
+    const p = plan(policy({ seats: { grant: { teams: ['eng'], users: ['bob'] } } }), renamed(), [o]);
+    expect(logins(p.toCancel)).toEqual(cancelled);
+  });
+
+  it('a grant override with the id of a member who holds no seat adds them under their member login', () => {
+    const s = org({ members: ['alice', 'carol'], seats: [seat('alice')] });
+    const p = plan(policy({ seats: { grant: { users: ['alice'] } } }), s, [override('carol-old', 'grant', { userId: 2 })]);
+    expect(p.toAdd).toEqual([expect.objectContaining({ login: 'carol', userId: 2, reason: expect.objectContaining({ code: 'granted_by_override' }) })]);
+  });
+
+  it('a login someone else now uses does not take over the renamed user', () => {
+    // bob (id 2) renamed to robert; a new account took the login "bob" and holds a seat (id 77).
+    const s = org({ members: ['alice', 'bob'], seats: [seat('robert', { assigneeId: 2 }), seat('bob', { assigneeId: 77 })] });
+    const p = plan(policy({ seats: { grant: { users: ['robert'] } } }), s);
+    // The seat list is the fresher view: "bob" is id 77, who is not a member; robert keeps his seat.
+    expect(p.toCancel.map((e) => [e.login, e.userId, e.reason.code])).toEqual([['bob', 77, 'not_org_member']]);
+    expect(p.toAdd).toEqual([]);
+  });
+
+  it('policy logins that match nobody are reported as not added, once each', () => {
+    const p = plan(policy({ seats: { grant: { users: ['ghost', 'GHOST', 'alice'] } } }), org({ members: ['alice'] }), [override('ghost', 'grant'), override('wraith', 'grant')]);
+    expect(p.notAdded.map((e) => [e.login, e.userId, e.reason.code])).toEqual([
+      ['ghost', null, 'not_org_member'],
+      ['wraith', null, 'not_org_member'],
+    ]);
+    expect(logins(p.toAdd)).toEqual(['alice']);
   });
 });

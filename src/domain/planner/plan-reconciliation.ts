@@ -37,15 +37,50 @@ const DAY_MS = 86_400_000;
 
 type Decision = { wanted: true; grant: GrantReason } | { wanted: false; reason: CancelReason };
 
+// Every rule is keyed by GitHub user id: logins in the policy and in overrides are resolved to
+// ids once, so a renamed user keeps their seat, team memberships and overrides.
 interface Rules {
-  members: Map<string, OrgMember>;
-  denyUsers: Set<string>;
-  denyTeams: Map<string, string>;
-  grantUsers: Map<string, string>;
-  grantTeams: Map<string, string>;
-  exemptUsers: Set<string>;
-  exemptTeams: Map<string, string>;
-  overrides: Map<string, SeatOverride>;
+  members: Map<number, OrgMember>;
+  denyUsers: Set<number>;
+  denyTeams: Map<number, string>;
+  /** User id to the login as written in `seats.grant.users`. */
+  grantUsers: Map<number, string>;
+  grantTeams: Map<number, string>;
+  exemptUsers: Set<number>;
+  exemptTeams: Map<number, string>;
+  overrides: Map<number, SeatOverride>;
+}
+
+/**
+ * Lower-cased login to user id, for resolving what people wrote. Seat logins come from the seat
+ * list GitHub gave this run and win over member logins, which a rename leaves stale until the next
+ * full sync; either spelling of a renamed user resolves to the same id.
+ */
+function loginIndex(snapshot: OrgSnapshot): Map<string, number> {
+  const ids = new Map<string, number>();
+  for (const m of snapshot.members) ids.set(m.login.toLowerCase(), m.id);
+  for (const s of snapshot.seats) ids.set(s.assigneeLogin.toLowerCase(), s.assigneeId);
+  return ids;
+}
+
+/** Ids of the logins written in a policy list; logins that resolve to nobody are dropped. */
+function resolveSet(ids: ReadonlyMap<string, number>, logins: readonly string[]): Set<number> {
+  const out = new Set<number>();
+  for (const login of logins) {
+    const id = ids.get(login.toLowerCase());
+    if (id !== undefined) out.add(id);
+  }
+  return out;
+}
+
+/** Team expansion (lower-cased member login to team) keyed by the members' ids instead. */
+function byMemberId(memberIds: ReadonlyMap<string, number>, expanded: ReadonlyMap<string, string>): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const [key, team] of expanded) {
+    const id = memberIds.get(key);
+    if (id !== undefined && !out.has(id)) out.set(id, team);
+  }
+  return out;
 }
 
 function byLogin(a: { login: string }, b: { login: string }): number {
@@ -55,48 +90,58 @@ function byLogin(a: { login: string }, b: { login: string }): number {
   return a.login < b.login ? -1 : a.login > b.login ? 1 : 0;
 }
 
-function lowerSet(logins: readonly string[]): Set<string> {
-  return new Set(logins.map((l) => l.toLowerCase()));
-}
-
-/** The override in force for each login: unexpired, and the most recently recorded wins. */
-function activeOverrides(overrides: readonly SeatOverride[], nowMs: number): Map<string, SeatOverride> {
-  const active = new Map<string, SeatOverride>();
+/**
+ * The override in force for each person: unexpired, and the most recently recorded wins. Matched
+ * by user id when the override has one, else by its login; overrides whose login resolves to
+ * nobody are keyed by the lower-cased login instead.
+ */
+function activeOverrides(
+  overrides: readonly SeatOverride[],
+  ids: ReadonlyMap<string, number>,
+  nowMs: number,
+): { byId: Map<number, SeatOverride>; unresolved: Map<string, SeatOverride> } {
+  const byId = new Map<number, SeatOverride>();
+  const unresolved = new Map<string, SeatOverride>();
   for (const o of overrides) {
     if (o.expiresAt !== null && Date.parse(o.expiresAt) <= nowMs) continue;
-    const key = o.login.toLowerCase();
-    const current = active.get(key);
-    const newer =
-      current === undefined ||
-      o.createdAt > current.createdAt ||
-      (o.createdAt === current.createdAt && o.id > current.id);
-    if (newer) active.set(key, o);
+    const id = o.userId ?? ids.get(o.login.toLowerCase());
+    if (id === undefined) keepNewest(unresolved, o.login.toLowerCase(), o);
+    else keepNewest(byId, id, o);
   }
-  return active;
+  return { byId, unresolved };
+}
+
+function keepNewest<K>(active: Map<K, SeatOverride>, key: K, o: SeatOverride): void {
+  const current = active.get(key);
+  const newer =
+    current === undefined ||
+    o.createdAt > current.createdAt ||
+    (o.createdAt === current.createdAt && o.id > current.id);
+  if (newer) active.set(key, o);
 }
 
 // Precedence: deny > manual override > grant. Inactivity sits between override and grant and
 // is applied per seat, because it depends on the seat rather than on the person.
-function decide(login: string, rules: Rules): Decision {
-  if (!rules.members.has(login)) return { wanted: false, reason: reasons.notOrgMember() };
-  if (rules.denyUsers.has(login)) return { wanted: false, reason: reasons.deniedByUserList() };
-  const denyTeam = rules.denyTeams.get(login);
+function decide(id: number, rules: Rules): Decision {
+  if (!rules.members.has(id)) return { wanted: false, reason: reasons.notOrgMember() };
+  if (rules.denyUsers.has(id)) return { wanted: false, reason: reasons.deniedByUserList() };
+  const denyTeam = rules.denyTeams.get(id);
   if (denyTeam !== undefined) return { wanted: false, reason: reasons.deniedByTeam(denyTeam) };
-  const override = rules.overrides.get(login);
+  const override = rules.overrides.get(id);
   if (override?.kind === 'revoke') return { wanted: false, reason: reasons.revokedByOverride(override) };
   if (override?.kind === 'grant') return { wanted: true, grant: reasons.grantedByOverride(override) };
-  if (rules.grantUsers.has(login)) return { wanted: true, grant: reasons.grantedByUserList() };
-  const grantTeam = rules.grantTeams.get(login);
+  if (rules.grantUsers.has(id)) return { wanted: true, grant: reasons.grantedByUserList() };
+  const grantTeam = rules.grantTeams.get(id);
   if (grantTeam !== undefined) return { wanted: true, grant: reasons.grantedByTeam(grantTeam) };
   return { wanted: false, reason: reasons.notGranted() };
 }
 
-function inactivityOf(seat: CopilotSeat, login: string, grant: GrantReason, policy: Policy, rules: Rules, nowMs: number): InactiveReason | null {
+function inactivityOf(seat: CopilotSeat, id: number, grant: GrantReason, policy: Policy, rules: Rules, nowMs: number): InactiveReason | null {
   const rule = policy.inactivity;
   if (rule === undefined) return null;
   // An explicit grant override is an admin saying "keep this seat", used or not.
   if (grant.code === 'granted_by_override') return null;
-  if (rules.exemptUsers.has(login) || rules.exemptTeams.has(login)) return null;
+  if (rules.exemptUsers.has(id) || rules.exemptTeams.has(id)) return null;
   const since = seat.lastActivityAt ?? seat.createdAt;
   const days = Math.floor((nowMs - Date.parse(since)) / DAY_MS);
   return days > rule.revoke_after_days ? reasons.inactive(days, rule.revoke_after_days, seat.lastActivityAt === null) : null;
@@ -191,17 +236,34 @@ export function planReconciliation(input: PlannerInput): Plan {
   const nowMs = Date.parse(input.now);
   const report = policy.mode === 'report';
   const teams = indexTeams(snapshot);
-  const members = new Map<string, OrgMember>();
-  for (const m of snapshot.members) members.set(m.login.toLowerCase(), m);
+  const members = new Map<number, OrgMember>();
+  const memberIds = new Map<string, number>();
+  for (const m of snapshot.members) {
+    members.set(m.id, m);
+    memberIds.set(m.login.toLowerCase(), m.id);
+  }
+  const ids = loginIndex(snapshot);
+  // Logins of `seats.grant.users` that resolve to nobody: reported, never an error.
+  const unknownGrantUsers = new Map<string, string>();
+  const grantUsers = new Map<number, string>();
+  for (const written of policy.seats.grant.users) {
+    const id = ids.get(written.toLowerCase());
+    if (id !== undefined) {
+      if (!grantUsers.has(id)) grantUsers.set(id, written);
+    } else if (!unknownGrantUsers.has(written.toLowerCase())) {
+      unknownGrantUsers.set(written.toLowerCase(), written);
+    }
+  }
+  const overrides = activeOverrides(input.overrides, ids, nowMs);
   const rules: Rules = {
     members,
-    denyUsers: lowerSet(policy.seats.deny?.users ?? []),
-    denyTeams: expandTeamMembers(teams, policy.seats.deny?.teams ?? []),
-    grantUsers: new Map(policy.seats.grant.users.map((u) => [u.toLowerCase(), u])),
-    grantTeams: expandTeamMembers(teams, policy.seats.grant.teams),
-    exemptUsers: lowerSet(policy.inactivity?.exempt?.users ?? []),
-    exemptTeams: expandTeamMembers(teams, policy.inactivity?.exempt?.teams ?? []),
-    overrides: activeOverrides(input.overrides, nowMs),
+    denyUsers: resolveSet(ids, policy.seats.deny?.users ?? []),
+    denyTeams: byMemberId(memberIds, expandTeamMembers(teams, policy.seats.deny?.teams ?? [])),
+    grantUsers,
+    grantTeams: byMemberId(memberIds, expandTeamMembers(teams, policy.seats.grant.teams)),
+    exemptUsers: resolveSet(ids, policy.inactivity?.exempt?.users ?? []),
+    exemptTeams: byMemberId(memberIds, expandTeamMembers(teams, policy.inactivity?.exempt?.teams ?? [])),
+    overrides: overrides.byId,
   };
 
   const fallbackPlan = predominantPlanType(snapshot.seats);
@@ -212,27 +274,27 @@ export function planReconciliation(input: PlannerInput): Plan {
   const addQueue: PlanEntry[] = [];
   const violations: Violation[] = [];
   const overridesToRecord: OverrideToRecord[] = [];
-  const readdPlanType = new Map<string, CopilotSeat['planType']>();
-  const held = new Set<string>();
+  const readdPlanType = new Map<number, CopilotSeat['planType']>();
+  const held = new Set<number>();
   let keptPerUser = 0;
   let keptViaTeam = 0;
   let costBeforeCents = 0;
   let costAfterCents = 0;
 
-  const recordInactivity = (login: string, inactive: InactiveReason) =>
-    overridesToRecord.push({ login, kind: 'revoke', reason: `inactive ${inactive.days} days`, expiresAt: null });
+  const recordInactivity = (login: string, userId: number, inactive: InactiveReason) =>
+    overridesToRecord.push({ login, userId, kind: 'revoke', reason: `inactive ${inactive.days} days`, expiresAt: null });
 
   for (const seat of snapshot.seats) {
+    // The seat list's login is the current one; the person is their user id.
     const login = seat.assigneeLogin;
-    const key = login.toLowerCase();
+    const userId = seat.assigneeId;
     // A duplicated seat row is a mirror glitch; the first one stands for the person.
-    if (held.has(key)) continue;
-    held.add(key);
+    if (held.has(userId)) continue;
+    held.add(userId);
     const seatCents = Math.round(price(seat.planType) * 100);
     costBeforeCents += seatCents;
-    const userId = seat.assigneeId;
-    const decision = decide(key, rules);
-    const inactive = decision.wanted ? inactivityOf(seat, key, decision.grant, policy, rules, nowMs) : null;
+    const decision = decide(userId, rules);
+    const inactive = decision.wanted ? inactivityOf(seat, userId, decision.grant, policy, rules, nowMs) : null;
 
     if (seat.pendingCancellationDate !== null) {
       if (!decision.wanted) {
@@ -240,10 +302,10 @@ export function planReconciliation(input: PlannerInput): Plan {
       } else if (inactive !== null) {
         // Re-adding it would only cancel it again: let it lapse, and keep it from coming back.
         leftAlone.push({ login, userId, reason: reasons.pendingCancellationInactive(inactive.days, inactive.revokeAfterDays) });
-        recordInactivity(login, inactive);
+        recordInactivity(login, userId, inactive);
       } else {
         addQueue.push({ login, userId, reason: reasons.readded(decision.grant) });
-        readdPlanType.set(key, seat.planType);
+        readdPlanType.set(userId, seat.planType);
       }
       continue;
     }
@@ -273,7 +335,7 @@ export function planReconciliation(input: PlannerInput): Plan {
       continue;
     }
     toCancel.push({ login, userId, reason: cancelBecause });
-    if (cancelBecause.code === 'inactive') recordInactivity(login, cancelBecause);
+    if (cancelBecause.code === 'inactive') recordInactivity(login, userId, cancelBecause);
     if (report) {
       violations.push(
         cancelBecause.code === 'inactive'
@@ -284,21 +346,20 @@ export function planReconciliation(input: PlannerInput): Plan {
   }
 
   // People the grant rules name who hold no seat yet.
-  const candidates = new Map<string, string>();
-  for (const [key, login] of rules.grantUsers) candidates.set(key, login);
-  for (const key of rules.grantTeams.keys()) if (!candidates.has(key)) candidates.set(key, key);
-  for (const [key, o] of rules.overrides) if (o.kind === 'grant' && !candidates.has(key)) candidates.set(key, o.login);
-  for (const [key, written] of candidates) {
-    if (held.has(key)) continue;
-    const member = members.get(key);
+  const candidates = new Map<number, string>();
+  for (const [id, login] of rules.grantUsers) candidates.set(id, login);
+  for (const id of rules.grantTeams.keys()) if (!candidates.has(id)) candidates.set(id, members.get(id)?.login ?? String(id));
+  for (const [id, o] of rules.overrides) if (o.kind === 'grant' && !candidates.has(id)) candidates.set(id, o.login);
+  for (const [id, written] of candidates) {
+    if (held.has(id)) continue;
+    const member = members.get(id);
     if (member === undefined) {
-      // Only names written by people (user lists, overrides) are worth reporting; a team member
-      // missing from the member list is a mirror lag that the next sync resolves.
-      const namedByPeople = rules.grantUsers.has(key) || rules.overrides.get(key)?.kind === 'grant';
+      // Only names written by people (user lists, overrides) are worth reporting.
+      const namedByPeople = rules.grantUsers.has(id) || rules.overrides.get(id)?.kind === 'grant';
       if (namedByPeople) notAdded.push({ login: written, userId: null, reason: reasons.notOrgMember() });
       continue;
     }
-    const decision = decide(key, rules);
+    const decision = decide(id, rules);
     if (decision.wanted) addQueue.push({ login: member.login, userId: member.id, reason: decision.grant });
     else if (decision.reason.code === 'denied_by_team' || decision.reason.code === 'denied_by_user_list') {
       notAdded.push({ login: member.login, userId: member.id, reason: decision.reason });
@@ -313,8 +374,12 @@ export function planReconciliation(input: PlannerInput): Plan {
   const toAdd = addQueue.slice(0, room);
   for (const entry of addQueue.slice(room)) notAdded.push({ ...entry, reason: reasons.overCap(max ?? 0) });
   for (const entry of toAdd) {
-    costAfterCents += Math.round(price(readdPlanType.get(entry.login.toLowerCase()) ?? fallbackPlan) * 100);
+    costAfterCents += Math.round(price((entry.userId === null ? undefined : readdPlanType.get(entry.userId)) ?? fallbackPlan) * 100);
   }
+  // Names that match no member or seat at all: a typo, someone who left, or someone not yet joined.
+  const unknownGrants = new Map(unknownGrantUsers);
+  for (const [key, o] of overrides.unresolved) if (o.kind === 'grant' && !unknownGrants.has(key)) unknownGrants.set(key, o.login);
+  for (const written of unknownGrants.values()) notAdded.push({ login: written, userId: null, reason: reasons.notOrgMember() });
 
   const seatsAfter = kept + toAdd.length;
   const cap = capVerdict(max, seatsAfter, addQueue.length - toAdd.length);

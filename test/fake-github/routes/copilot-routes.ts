@@ -42,7 +42,11 @@ export const copilotRoutes: RouteTable = {
     const org = state.org(params.org ?? '');
     if (org === undefined) return notFound();
     const page = pageSlice(org.seatCount, query, `${apiUrl}${path}`, 50);
-    const seats = org.seatSlice(page.start, page.end).map((seat) => seatShape(seat, assigningTeam(seat, org, context), apiUrl));
+    // A hidden seat is counted in total_seats but left out of its page: a torn list.
+    const seats = org
+      .seatSlice(page.start, page.end)
+      .filter((seat) => !org.isHidden(seat.assignee.login))
+      .map((seat) => seatShape(seat, assigningTeam(seat, org, context), apiUrl));
     return {
       status: 200,
       headers: linkHeaders(page),
