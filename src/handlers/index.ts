@@ -4,6 +4,7 @@ import type { HandlerDeps } from './handler-deps.js';
 import { registerInstallationHandlers } from './installation.js';
 import { registerIssueCommentCommandHandlers } from './issue-comment-command.js';
 import { registerMembershipHandlers } from './org-membership.js';
+import { registerOrganizationRenamedHandler } from './organization-renamed.js';
 import { registerPolicyPullRequestHandlers } from './policy-pull-request.js';
 import { registerPolicyPushHandlers } from './policy-push.js';
 
@@ -14,6 +15,7 @@ export function governanceHandlers(deps: HandlerDeps): ApplicationFunction {
   return (app) => {
     registerInstallationHandlers(app, deps);
     registerMembershipHandlers(app, deps);
+    registerOrganizationRenamedHandler(app, deps);
     registerPolicyPushHandlers(app, deps);
   };
 }
