@@ -109,11 +109,12 @@ describe(`intake overload (${backend})`, () => {
     await stall.released;
     clearInterval(sampler);
 
-    // Every request was answered within the deadline (plus the HTTP round trip on a loaded machine).
+    // Every request was answered by its deadline, give or take the round trip of 100 KB and the
+    // event-loop lag of a two-core machine running client, server and database: well within GitHub's 10 s.
     expect(answers.length).toBeGreaterThan(300);
     for (const answer of answers) {
       expect([200, 202, 503]).toContain(answer.status);
-      expect(answer.ms).toBeLessThan(DEADLINE_MS + 1500);
+      expect(answer.ms).toBeLessThan(DEADLINE_MS + 2500);
       if (answer.status === 503) {
         expect(['overloaded', 'timeout']).toContain(answer.code);
         expect(answer.retryAfter).toBe('5');
