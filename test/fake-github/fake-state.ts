@@ -195,7 +195,7 @@ export class FakeOrg {
   private teamsVersion = 0;
   private derived: { version: number; sortedTeams: FakeTeam[]; children: Map<string, FakeTeam[]> } | undefined;
   private readonly allMembersCache = new Map<string, { version: number; logins: string[] }>();
-  private readonly hidden = new Set<string>();
+  private readonly hidden = new Map<string, 'everywhere' | 'seats' | 'members'>();
 
   constructor(
     init: OrgInit,
@@ -405,9 +405,10 @@ export class FakeOrg {
    * Leaves a user out of every listing (members, team members, seats) while GitHub's counts
    * (`totalCount`, `total_seats`) still include them: a torn read, as GitHub gives when a node
    * cannot be loaded. GraphQL answers such a member with a null node; the seat list skips the seat.
+   * `where` limits it to the seat list or to the member listings.
    */
-  hideFromListings(login: string): void {
-    this.hidden.add(login.toLowerCase());
+  hideFromListings(login: string, where: 'everywhere' | 'seats' | 'members' = 'everywhere'): void {
+    this.hidden.set(login.toLowerCase(), where);
   }
 
   /** Lists a user hidden by `hideFromListings` again. */
@@ -415,9 +416,10 @@ export class FakeOrg {
     this.hidden.delete(login.toLowerCase());
   }
 
-  /** Whether `hideFromListings` hides this user. */
-  isHidden(login: string): boolean {
-    return this.hidden.has(login.toLowerCase());
+  /** Whether `hideFromListings` hides this user from the seat list (`seats`) or the member listings (`members`). */
+  isHidden(login: string, listing: 'seats' | 'members' = 'members'): boolean {
+    const where = this.hidden.get(login.toLowerCase());
+    return where === 'everywhere' || where === listing;
   }
 
   /** Moves a renamed user's rows (membership, teams, seat) to their new login key; called by the state. */
@@ -441,7 +443,11 @@ export class FakeOrg {
       this.seats.set(toKey, seat);
       this.seatOrder = this.seatOrder.map((k) => (k === fromKey ? toKey : k));
     }
-    if (this.hidden.delete(fromKey)) this.hidden.add(toKey);
+    const where = this.hidden.get(fromKey);
+    if (where !== undefined) {
+      this.hidden.delete(fromKey);
+      this.hidden.set(toKey, where);
+    }
   }
 
   /** Ends the billing cycle: seats pending cancellation disappear. */

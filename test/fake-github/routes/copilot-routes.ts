@@ -45,7 +45,7 @@ export const copilotRoutes: RouteTable = {
     // A hidden seat is counted in total_seats but left out of its page: a torn list.
     const seats = org
       .seatSlice(page.start, page.end)
-      .filter((seat) => !org.isHidden(seat.assignee.login))
+      .filter((seat) => !org.isHidden(seat.assignee.login, 'seats'))
       .map((seat) => seatShape(seat, assigningTeam(seat, org, context), apiUrl));
     return {
       status: 200,
