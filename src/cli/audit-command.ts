@@ -77,7 +77,7 @@ export function registerAuditCommands(program: Command, withDatabase: WithDataba
   audit
     .command('export')
     .description("print an organization's whole chain as JSON lines, oldest first, exactly as stored (hashes included)")
-    .requiredOption('--org <org>', 'the organization (its lower-case login)')
+    .requiredOption('--org <org>', 'the organization (its login, in any case: chains are kept under the lower-cased login)', (v: string) => v.toLowerCase())
     .action(async (opts: { org: string }) => {
       await withDatabase(async ({ db }) => {
         for await (const page of readAuditChain(db, opts.org)) out(page.map((entry) => JSON.stringify(entry)).join('\n'));

@@ -94,7 +94,7 @@ describe(`ceos audit export (${backend})`, () => {
     await appendAuditEntries(database.db, 'acme', entries);
     await appendAuditEntries(database.db, 'globex', [{ actor: 'ceos', action: 'installation.created', reason: 'app installed' }]);
 
-    const lines = (await cli(database, ['audit', 'export', '--org', 'acme'])).split('\n');
+    const lines = (await cli(database, ['audit', 'export', '--org', 'Acme'])).split('\n');
     expect(lines).toHaveLength(2500);
     const exported = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(exported.map((e) => Number(e.seq))).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
