@@ -4,9 +4,10 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 
 /**
  * Where a command stands: `queued` waits for the command job, `refused` waits for the refusal
- * reply, `waiting` waits for the reconciliation run that answers it; `done` and `failed` are final.
+ * reply, `waiting` waits for the reconciliation run that answers it, `skipped` (a line past a
+ * comment's tenth) waits for the note that says so; `done` and `failed` are final.
  */
-export type CommandStatus = 'queued' | 'refused' | 'waiting' | 'done' | 'failed';
+export type CommandStatus = 'queued' | 'refused' | 'waiting' | 'skipped' | 'done' | 'failed';
 
 /** One `/copilot` line of an issue or pull request comment. */
 export interface CommandsTable {
@@ -40,9 +41,27 @@ export interface CommandsTable {
   error: string | null;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   finished_at: NullableTimestamp;
+  /**
+   * When a `plan` or `apply` was handed to the organization's debounced reconciliation: the
+   * first run of the organization planned after this answers it.
+   */
+  handed_at: NullableTimestamp;
+}
+
+/** The last refusal each person was sent in an organization: refusals go out at most once per ten minutes. */
+export interface CommandRefusalsTable {
+  /** Organization key. */
+  org: string;
+  /** GitHub user id of the refused commenter. */
+  user_id: ColumnType<string, number | string, number | string>;
+  /** Their login when last refused. */
+  login: string;
+  /** When their last refusal reply was decided. */
+  refused_at: ColumnType<Date, Date | string, Date | string>;
 }
 
 /** Tables of slash commands. */
 export interface CommandsTables {
   commands: CommandsTable;
+  command_refusals: CommandRefusalsTable;
 }

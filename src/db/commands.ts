@@ -23,8 +23,8 @@ export interface NewCommand {
   /** The parsed command, or null with `usageError` when the line could not be understood. */
   command: Command | null;
   usageError: string | null;
-  /** `queued` for a commenter allowed to run commands, `refused` otherwise. */
-  status: Extract<CommandStatus, 'queued' | 'refused'>;
+  /** `queued` for a commenter allowed to run commands, `refused` otherwise; `skipped` past a comment's tenth line. */
+  status: Extract<CommandStatus, 'queued' | 'refused' | 'skipped'>;
   deliveryId: string;
 }
 
@@ -80,6 +80,60 @@ export async function markCommandWaiting(db: Db, id: string, expiresAt: Date | n
   await db.updateTable('commands').set({ status: 'waiting', expires_at: expiresAt }).where('id', '=', id).execute();
 }
 
+/**
+ * Marks a `plan` or `apply` as handed to the organization's debounced reconciliation: the first
+ * run of the organization whose plan is stored after this commits answers it
+ * (listCommandsAnsweredByRun). The time is the database's, as the plan's is.
+ */
+export async function markCommandHanded(db: Db, id: string): Promise<void> {
+  await db.updateTable('commands').set({ status: 'waiting', handed_at: sql<Date>`now()` }).where('id', '=', id).execute();
+}
+
+/**
+ * The handed `plan` and `apply` commands a finished run answers: those of its organization still
+ * waiting that were handed before its plan was stored. A run that only planned (`applied` false)
+ * answers `plan` commands only; an `apply` waits for a run that applies.
+ */
+export async function listCommandsAnsweredByRun(db: Db, input: { org: string; planId: string; applied: boolean }): Promise<CommandRow[]> {
+  return db
+    .selectFrom('commands')
+    .selectAll()
+    .where('org', '=', input.org)
+    .where('status', '=', 'waiting')
+    .where('finished_at', 'is', null)
+    .where('handed_at', 'is not', null)
+    .where('verb', 'in', input.applied ? ['plan', 'apply'] : ['plan'])
+    .where('handed_at', '<=', (eb) => eb.selectFrom('plans').select('created_at').where('id', '=', input.planId))
+    .orderBy('handed_at')
+    .orderBy('comment_id')
+    .orderBy('line')
+    .execute();
+}
+
+/** Seconds between two refusal replies to one person in one organization. */
+export const REFUSAL_INTERVAL_SECONDS = 600;
+
+/**
+ * Claims the right to send a person a refusal: true when they were sent none in the organization
+ * in the last REFUSAL_INTERVAL_SECONDS. Concurrent claims (two comments, two instances) wait on
+ * one row, so exactly one of them wins. Call it in the transaction that records the refusal.
+ */
+export async function claimRefusalReply(db: Db, input: { org: string; userId: number; login: string }): Promise<boolean> {
+  const result = await sql<{ org: string }>`
+    insert into command_refusals (org, user_id, login, refused_at)
+    values (${input.org}, ${input.userId}, ${input.login}, now())
+    on conflict (org, user_id) do update set login = excluded.login, refused_at = excluded.refused_at
+     where command_refusals.refused_at <= now() - make_interval(secs => ${REFUSAL_INTERVAL_SECONDS})
+    returning org`.execute(db);
+  return result.rows.length > 0;
+}
+
+/** Finishes refused commands without a reply (their author was sent a refusal a moment ago). */
+export async function finishSilently(db: Db, ids: readonly string[], error: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('commands').set({ finished_at: sql<Date>`now()`, error }).where('id', 'in', [...ids]).execute();
+}
+
 /** Where a comment's commands stand once one of them has finished. */
 export interface CommentProgress {
   /** Whether this call finished the command (false when it was already finished). */
@@ -97,7 +151,7 @@ export interface CommentProgress {
 export async function finishCommand(
   db: Kysely<Database>,
   id: string,
-  outcome: { status: 'done' | 'failed' | 'refused'; replyCommentId: number | null; error: string | null },
+  outcome: { status: 'done' | 'failed' | 'refused' | 'skipped'; replyCommentId: number | null; error: string | null },
 ): Promise<CommentProgress> {
   return db.transaction().execute(async (trx) => {
     const own = await trx.selectFrom('commands').select(['comment_id']).where('id', '=', id).executeTakeFirst();

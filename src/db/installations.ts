@@ -8,6 +8,7 @@ export type Installation = Selectable<InstallationsTable>;
 /** What an installation webhook tells about the installation. */
 export interface InstallationFacts {
   id: number;
+  /** Login of the organization or user; the slug of an enterprise. */
   accountLogin: string;
   accountId: number;
   accountType: string;
@@ -19,6 +20,19 @@ export interface InstallationFacts {
 /** The key mirror rows use for an organization: its login, lower-cased. */
 export function orgKey(login: string): string {
   return login.toLowerCase();
+}
+
+/**
+ * The key an installation on an enterprise account is recorded under: `enterprise/<slug>`. A
+ * slash never appears in a login, so it can never be taken for an organization's key.
+ */
+export function enterpriseKey(slug: string): string {
+  return `enterprise/${slug.toLowerCase()}`;
+}
+
+/** The key of an installation's account: the organization (or user) key, or the enterprise key. */
+function accountKey(facts: InstallationFacts): string {
+  return facts.accountType === 'Enterprise' ? enterpriseKey(facts.accountLogin) : orgKey(facts.accountLogin);
 }
 
 /**
@@ -35,7 +49,7 @@ export async function upsertInstallation(
   const values = {
     id: facts.id,
     account_login: facts.accountLogin,
-    org: orgKey(facts.accountLogin),
+    org: accountKey(facts),
     account_id: facts.accountId,
     account_type: facts.accountType,
     status,

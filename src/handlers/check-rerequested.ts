@@ -1,6 +1,7 @@
 import type { Probot } from 'probot';
 import { CHECK_NAMES } from '../github/check-runs.js';
 import { enqueuePolicyCheck } from '../jobs/policy-check-queue.js';
+import { checkRunRerequestedSchema, checkSuiteRerequestedSchema, parsePayload } from './payload-schemas.js';
 import { type PolicyHandlerDeps, governedPolicyRepository } from './policy-repository.js';
 
 interface PullRequestRef {
@@ -39,13 +40,15 @@ export function registerCheckRerequestedHandlers(app: Probot, deps: PolicyHandle
   };
 
   app.on('check_run.rerequested', async (context) => {
-    const run = context.payload.check_run;
+    const payload = parsePayload(checkRunRerequestedSchema, 'check_run.rerequested', context.payload);
+    const run = payload.check_run;
     if (run.name !== CHECK_NAMES.policy) return;
-    await rerun(context.payload, run.head_sha, run.pull_requests as PullRequestRef[], context.id);
+    await rerun(payload, run.head_sha, run.pull_requests, context.id);
   });
 
   app.on('check_suite.rerequested', async (context) => {
-    const suite = context.payload.check_suite;
-    await rerun(context.payload, suite.head_sha, suite.pull_requests as PullRequestRef[], context.id);
+    const payload = parsePayload(checkSuiteRerequestedSchema, 'check_suite.rerequested', context.payload);
+    const suite = payload.check_suite;
+    await rerun(payload, suite.head_sha, suite.pull_requests, context.id);
   });
 }

@@ -1,43 +1,56 @@
 import type { Probot } from 'probot';
 import { appendAuditEntries } from '../db/audit-log.js';
-import { type NewCommand, insertCommands, isCommentRecorded } from '../db/commands.js';
+import { type NewCommand, claimRefusalReply, finishSilently, insertCommands, isCommentRecorded } from '../db/commands.js';
 import { findInstallation, orgKey } from '../db/installations.js';
 import { readStoredPolicy } from '../db/policies.js';
 import { isCommandRepository } from '../domain/commands/is-command-repository.js';
 import { parseCommands } from '../domain/commands/parse-commands.js';
+import { MAX_COMMANDS_PER_COMMENT, renderSkippedLines } from '../domain/commands/render-skipped-lines.js';
 import { POLICY_DEFAULTS } from '../domain/policy/policy-schema.js';
 import { reactToIssueComment } from '../github/comments.js';
 import { checkCommandPermission, isBotCommenter } from '../operations/command-permission.js';
 import { enqueueCommentCommands } from '../jobs/command-queue.js';
 import type { HandlerDeps } from './handler-deps.js';
+import { issueCommentEventSchema, parsePayload } from './payload-schemas.js';
 
-interface CommentPayload {
-  comment: { id: number; body?: string | null; user: { login: string; type: string } | null };
-  issue: { number: number };
-  repository: { name: string; full_name: string; owner: { login: string } };
-  installation?: { id: number };
-  sender?: { login: string; type: string } | null;
-}
+/**
+ * Who may even be asked about: GitHub's `author_association` of the comment. Anyone else (a
+ * contributor, a first-timer, a stranger on a public repository) is ignored before any call to
+ * GitHub, so comments cannot be used to spend the installation's rate limit.
+ */
+const TRUSTED_ASSOCIATIONS: ReadonlySet<string> = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 
 /**
  * `/copilot` commands in new comments of the command repositories. The handler only decides
  * whether a comment is a command and whether its author may give it, records it (once per
- * comment, whatever the delivery), reacts 👀 and queues the job that carries it out.
+ * comment, whatever the delivery), reacts 👀 and queues the job that carries it out. At most
+ * MAX_COMMANDS_PER_COMMENT lines of a comment are carried out (the rest get one note), and a
+ * refused person is sent at most one refusal per organization every ten minutes.
  * Edited and deleted comments are not read: a command is what was first written.
  */
 export function registerIssueCommentCommandHandlers(app: Probot, deps: HandlerDeps): void {
   app.on('issue_comment.created', async (context) => {
     const { db, boss, log } = deps;
-    const payload = context.payload as unknown as CommentPayload;
+    const payload = parsePayload(issueCommentEventSchema, 'issue_comment.created', context.payload);
     const author = payload.comment.user;
     if (author === null || isBotCommenter(author)) return;
     if (payload.sender && isBotCommenter(payload.sender)) return;
-    const lines = parseCommands(payload.comment.body ?? '');
-    if (lines.length === 0 || payload.installation === undefined) return;
+    const allLines = parseCommands(payload.comment.body ?? '');
+    const installationRef = payload.installation;
+    if (allLines.length === 0 || !installationRef) return;
+    if (!TRUSTED_ASSOCIATIONS.has(payload.comment.author_association)) {
+      log.info(
+        { org: payload.repository.owner.login, commentId: payload.comment.id, association: payload.comment.author_association, delivery: context.id },
+        'command comment ignored: its author is not an owner, member or collaborator',
+      );
+      return;
+    }
+    const lines = allLines.slice(0, MAX_COMMANDS_PER_COMMENT);
+    const overflow = allLines[MAX_COMMANDS_PER_COMMENT];
 
     const orgLogin = payload.repository.owner.login;
     const org = orgKey(orgLogin);
-    const installation = await findInstallation(db, payload.installation.id);
+    const installation = await findInstallation(db, installationRef.id);
     if (!installation || installation.status !== 'active' || installation.org !== org || installation.account_type !== 'Organization') return;
     const policy = (await readStoredPolicy(db, org))?.policy ?? null;
     const repositories = policy?.commands?.repositories ?? POLICY_DEFAULTS.commandRepositories;
@@ -74,7 +87,7 @@ export function registerIssueCommentCommandHandlers(app: Probot, deps: HandlerDe
 
     const commands: NewCommand[] = lines.map((parsed) => ({
       org,
-      installationId: payload.installation!.id,
+      installationId: installationRef.id,
       repository: payload.repository.full_name,
       issueNumber: payload.issue.number,
       commentId,
@@ -86,25 +99,49 @@ export function registerIssueCommentCommandHandlers(app: Probot, deps: HandlerDe
       status: allowed ? 'queued' : 'refused',
       deliveryId: context.id,
     }));
+    // The lines past the limit are one row, whose text is the note that answers them all. A
+    // refused person gets the refusal only.
+    if (overflow !== undefined && allowed) {
+      commands.push({
+        ...commands[0]!,
+        line: overflow.line,
+        source: overflow.source,
+        command: null,
+        usageError: renderSkippedLines({ total: allLines.length, firstLine: overflow.line }),
+        status: 'skipped',
+      });
+    }
     const recorded = await db.transaction().execute(async (trx) => {
       const inserted = await insertCommands(trx, commands);
       if (inserted.length === 0) return 0;
       const ids = new Map(inserted.map((r) => [r.line, r.id]));
+      // A person refused a moment ago is not told again: the rows are kept, finished, unanswered.
+      const silenced = !allowed && !(await claimRefusalReply(trx, { org, userId: author.id, login: author.login }));
+      if (silenced) await finishSilently(trx, [...ids.values()], 'refused; a refusal was sent to them less than ten minutes ago');
       await appendAuditEntries(
         trx,
         org,
         commands
-          .filter((c) => ids.has(c.line))
+          .filter((c) => ids.has(c.line) && c.status !== 'skipped')
           .map((c) => ({
             actor: author.login,
             actorType: 'user' as const,
             action: allowed ? 'command.accepted' : 'command.refused',
             target: c.command?.verb ?? null,
             reason: `${c.source} (${standing})`,
-            details: { commandId: ids.get(c.line), repository: c.repository, issue: c.issueNumber, commentId, line: c.line, delivery: context.id },
+            details: {
+              commandId: ids.get(c.line),
+              repository: c.repository,
+              issue: c.issueNumber,
+              commentId,
+              line: c.line,
+              delivery: context.id,
+              ...(silenced ? { replied: false } : {}),
+            },
+            idempotencyKey: `command:${commentId}:${c.line}`,
           })),
       );
-      await enqueueCommentCommands(boss, trx, { org, commentId: String(commentId) });
+      if (!silenced) await enqueueCommentCommands(boss, trx, { org, commentId: String(commentId) });
       return inserted.length;
     });
     log.info({ org, commentId, commands: recorded, allowed, delivery: context.id }, recorded > 0 ? 'command comment recorded' : 'command comment already recorded');

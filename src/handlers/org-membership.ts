@@ -1,14 +1,16 @@
-import { sql } from 'kysely';
+import { type Transaction, sql } from 'kysely';
 import type { Probot } from 'probot';
 import { findInstallation, findInstallationByAccountId } from '../db/installations.js';
 import { setMember, setTeam, setTeamMembership, teamSlugById } from '../db/mirror.js';
-import { enqueueReconcile } from '../jobs/reconcile-queue.js';
+import type { Database } from '../db/schema.js';
+import { foldIntoDebouncedReconcile } from '../jobs/debounced-reconcile.js';
 import { deliveryTime } from './event-time.js';
 import type { HandlerDeps } from './handler-deps.js';
+import { orgMemberEventSchema, parsePayload, teamEventSchema, teamMembershipEventSchema } from './payload-schemas.js';
 
 interface OrgPayload {
   organization?: { login: string; id: number };
-  installation?: { id: number };
+  installation?: { id: number } | null;
   sender?: { login: string } | null;
 }
 
@@ -27,12 +29,9 @@ export async function governedOrg(deps: Pick<HandlerDeps, 'db'>, payload: OrgPay
   return { org: installation.org, installationId: Number(installation.id) };
 }
 
-async function reconcileSoon(deps: HandlerDeps, target: { org: string; installationId: number }, actor: string) {
-  await enqueueReconcile(
-    deps.boss,
-    { org: target.org, installationId: target.installationId, trigger: 'webhook', actor },
-    { debounce: true },
-  );
+/** Folds a reconciliation into the organization's debounced run, in the transaction of the change. */
+async function reconcileSoon(deps: HandlerDeps, trx: Transaction<Database>, target: { org: string; installationId: number }, actor: string) {
+  await foldIntoDebouncedReconcile(deps.boss, trx, { org: target.org, installationId: target.installationId, trigger: 'webhook', actor });
 }
 
 /**
@@ -44,39 +43,47 @@ export function registerMembershipHandlers(app: Probot, deps: HandlerDeps): void
   const { db } = deps;
 
   app.on(['organization.member_added', 'organization.member_removed'], async (context) => {
-    const target = await governedOrg(deps, context.payload);
+    const payload = parsePayload(orgMemberEventSchema, `organization.${context.payload.action}`, context.payload);
+    const target = await governedOrg(deps, payload);
     if (!target) return;
-    const membership = context.payload.membership as { user: { login: string; id: number } | null; role: string };
-    if (!membership.user) return;
-    const present = context.payload.action === 'member_added';
-    const role = membership.role === 'admin' ? 'admin' : 'member';
-    await setMember(db, target.org, { login: membership.user.login, id: membership.user.id, role }, present, await deliveryTime(db, context.id));
-    await reconcileSoon(deps, target, context.payload.sender?.login ?? 'github');
+    const user = payload.membership.user;
+    if (!user) return;
+    const present = payload.action === 'member_added';
+    const role = payload.membership.role === 'admin' ? 'admin' : 'member';
+    const at = await deliveryTime(db, context.id);
+    await db.transaction().execute(async (trx) => {
+      await setMember(trx, target.org, { login: user.login, id: user.id, role }, present, at);
+      await reconcileSoon(deps, trx, target, payload.sender?.login ?? 'github');
+    });
   });
 
   app.on(['membership.added', 'membership.removed'], async (context) => {
-    const target = await governedOrg(deps, context.payload);
-    if (!target || context.payload.scope !== 'team') return;
-    const team = context.payload.team as { slug?: string; id: number };
-    const member = context.payload.member as { login: string; id: number } | null;
+    const payload = parsePayload(teamMembershipEventSchema, `membership.${context.payload.action}`, context.payload);
+    const target = await governedOrg(deps, payload);
+    if (!target || payload.scope !== 'team') return;
+    const { team, member } = payload;
     if (!member) return;
     const slug = team.slug ?? (await teamSlugById(db, target.org, team.id));
     if (!slug) return;
-    await setTeamMembership(db, target.org, slug, { login: member.login, id: member.id }, context.payload.action === 'added', await deliveryTime(db, context.id));
-    await reconcileSoon(deps, target, context.payload.sender?.login ?? 'github');
+    const at = await deliveryTime(db, context.id);
+    await db.transaction().execute(async (trx) => {
+      await setTeamMembership(trx, target.org, slug, { login: member.login, id: member.id }, payload.action === 'added', at);
+      await reconcileSoon(deps, trx, target, payload.sender?.login ?? 'github');
+    });
   });
 
   app.on(['team.created', 'team.edited', 'team.deleted'], async (context) => {
-    const target = await governedOrg(deps, context.payload);
+    const payload = parsePayload(teamEventSchema, `team.${context.payload.action}`, context.payload);
+    const target = await governedOrg(deps, payload);
     if (!target) return;
-    const team = context.payload.team as { slug: string; id: number; name: string; parent?: { slug: string } | null };
+    const team = payload.team;
     const at = await deliveryTime(db, context.id);
-    const present = context.payload.action !== 'deleted';
-    if (context.payload.action === 'edited') {
-      // A rename changes the slug: the old slug's row goes, memberships move to the new one.
-      const previous = await teamSlugById(db, target.org, team.id);
-      if (previous && previous !== team.slug) {
-        await db.transaction().execute(async (trx) => {
+    const present = payload.action !== 'deleted';
+    await db.transaction().execute(async (trx) => {
+      if (payload.action === 'edited') {
+        // A rename changes the slug: the old slug's row goes, memberships move to the new one.
+        const previous = await teamSlugById(trx, target.org, team.id);
+        if (previous && previous !== team.slug) {
           // Memberships move before the old slug is marked gone, which would end them. One the new
           // slug already has (an event that named it first) is kept as it is.
           await sql`update org_team_members m set team_slug = ${team.slug}
@@ -84,10 +91,10 @@ export function registerMembershipHandlers(app: Probot, deps: HandlerDeps): void
                        and not exists (select 1 from org_team_members n
                                         where n.org = m.org and n.team_slug = ${team.slug} and n.user_id = m.user_id)`.execute(trx);
           await setTeam(trx, target.org, { slug: previous, id: team.id, name: team.name, parentSlug: null }, false, at);
-        });
+        }
       }
-    }
-    await setTeam(db, target.org, { slug: team.slug, id: team.id, name: team.name, parentSlug: team.parent?.slug ?? null }, present, at);
-    await reconcileSoon(deps, target, context.payload.sender?.login ?? 'github');
+      await setTeam(trx, target.org, { slug: team.slug, id: team.id, name: team.name, parentSlug: team.parent?.slug ?? null }, present, at);
+      await reconcileSoon(deps, trx, target, payload.sender?.login ?? 'github');
+    });
   });
 }

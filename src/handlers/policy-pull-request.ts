@@ -1,5 +1,6 @@
 import type { Probot } from 'probot';
 import { enqueuePolicyCheck, pullRequestRequestKey } from '../jobs/policy-check-queue.js';
+import { parsePayload, pullRequestEventSchema } from './payload-schemas.js';
 import { type PolicyHandlerDeps, governedPolicyRepository } from './policy-repository.js';
 
 /**
@@ -9,9 +10,10 @@ import { type PolicyHandlerDeps, governedPolicyRepository } from './policy-repos
  */
 export function registerPolicyPullRequestHandlers(app: Probot, deps: PolicyHandlerDeps): void {
   app.on(['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened'], async (context) => {
-    const target = await governedPolicyRepository(deps, context.payload);
+    const payload = parsePayload(pullRequestEventSchema, `pull_request.${context.payload.action}`, context.payload);
+    const target = await governedPolicyRepository(deps, payload);
     if (!target) return;
-    const pull = context.payload.pull_request;
+    const pull = payload.pull_request;
     const jobId = await enqueuePolicyCheck(deps.boss, {
       ...target,
       pullNumber: pull.number,
@@ -19,6 +21,6 @@ export function registerPolicyPullRequestHandlers(app: Probot, deps: PolicyHandl
       requestKey: pullRequestRequestKey(target.owner, target.repo, pull.head.sha),
       trigger: 'pull_request',
     });
-    deps.log.info({ org: target.org, pull: pull.number, sha: pull.head.sha, job: jobId, action: context.payload.action }, 'policy check queued');
+    deps.log.info({ org: target.org, pull: pull.number, sha: pull.head.sha, job: jobId, action: payload.action }, 'policy check queued');
   });
 }

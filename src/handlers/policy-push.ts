@@ -1,6 +1,7 @@
 import type { Probot, ProbotOctokit } from 'probot';
 import { fetchPolicyFile } from '../github/fetch-policy-file.js';
 import { enqueueReconcile } from '../jobs/reconcile-queue.js';
+import { type PushEvent, parsePayload, pushEventSchema } from './payload-schemas.js';
 import { type PolicyHandlerDeps, type PolicyRepositoryTarget, governedPolicyRepository } from './policy-repository.js';
 
 // GitHub lists at most 2,048 commits in a push, and 3,000 changed files per commit.
@@ -8,26 +9,9 @@ const MAX_LISTED_COMMITS = 2048;
 const MAX_LISTED_FILES = 3000;
 const NO_COMMIT = /^0+$/;
 
-interface PushCommit {
-  added?: string[];
-  removed?: string[];
-  modified?: string[];
-}
-
-interface PushPayload {
-  ref: string;
-  before: string;
-  after: string;
-  deleted: boolean;
-  commits: PushCommit[];
-  repository: { default_branch?: string; full_name: string };
-  pusher: { name?: string | null } | null;
-  sender?: { login: string } | null;
-}
-
 /** What the push says about the policy file: changed, unchanged, or not known from the payload alone. */
-function listedChange(payload: PushPayload, path: string): 'changed' | 'unchanged' | 'unknown' {
-  const commits = payload.commits ?? [];
+function listedChange(payload: PushEvent, path: string): 'changed' | 'unchanged' | 'unknown' {
+  const commits = payload.commits;
   if (commits.some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(path))) return 'changed';
   const truncated =
     commits.length === 0 ||
@@ -54,10 +38,10 @@ async function policyDiffers(octokit: ProbotOctokit, target: PolicyRepositoryTar
  */
 export function registerPolicyPushHandlers(app: Probot, deps: PolicyHandlerDeps): void {
   app.on('push', async (context) => {
-    const payload = context.payload as unknown as PushPayload;
+    const payload = parsePayload(pushEventSchema, 'push', context.payload);
     const branch = payload.repository.default_branch;
     if (payload.deleted || !branch || payload.ref !== `refs/heads/${branch}` || NO_COMMIT.test(payload.after)) return;
-    const target = await governedPolicyRepository(deps, context.payload);
+    const target = await governedPolicyRepository(deps, payload);
     if (!target) return;
     const path = deps.policyLocation.path.replace(/^\/+/, '');
     const listed = listedChange(payload, path);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { type PgBoss, fromKysely } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
-import { type CommandRow, finishCommand, lastReconciledAt, listCommentCommands, markCommandWaiting } from '../db/commands.js';
+import { type CommandRow, finishCommand, lastReconciledAt, listCommentCommands, markCommandHanded, markCommandWaiting } from '../db/commands.js';
 import { findInstallation } from '../db/installations.js';
 import { readStoredPolicy } from '../db/policies.js';
 import type { Database } from '../db/schema.js';
@@ -21,6 +21,7 @@ import { enqueueReconcile } from './reconcile-queue.js';
 
 /** What the command worker needs. */
 export interface CommandWorkerDeps {
+import { foldIntoDebouncedReconcile } from './debounced-reconcile.js';
   boss: PgBoss;
   db: Kysely<Database>;
   probot: Probot;
@@ -82,6 +83,10 @@ export async function runCommentCommands(deps: CommandRunDeps, rows: readonly Co
     if (row.status !== 'queued') continue;
     const answer = await runCommand(deps, row);
     if (answer !== null) await answerCommand(deps, deps.octokit, row, answer);
+  // The note about lines past the limit goes first: the last command to finish then sees the
+  // whole comment finished and adds the 🚀.
+  const skipped = pending.filter((r) => r.status === 'skipped');
+  if (skipped.length > 0) await answerSkipped(deps, skipped);
   }
 }
 
@@ -99,6 +104,18 @@ async function answerRefusal(deps: CommandRunDeps, rows: readonly CommandRow[]):
  * Runs one command. Returns its answer, or null when a reconciliation run was asked for and
  * will answer it (`plan`, `apply`, `grant`, `revoke`).
  */
+/**
+ * One note for a comment's lines past the limit (recorded by the handler as one `skipped` row
+ * whose text is the note); they are not acted on.
+ */
+async function answerSkipped(deps: CommandRunDeps, skipped: readonly CommandRow[]): Promise<void> {
+  for (const row of skipped) {
+    const replyId = await createIssueComment(deps.octokit, commentOf(row), row.usage_error ?? 'Some `/copilot` lines of this comment were not acted on.');
+    await finishCommand(deps.db, row.id, { status: 'skipped', replyCommentId: replyId, error: null });
+    deps.log.info({ org: row.org, commentId: row.comment_id, reply: replyId }, 'command lines past the limit skipped');
+  }
+}
+
 async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<CommandAnswer | null> {
   const command = row.command as Command | null;
   if (command === null) {
@@ -180,7 +197,6 @@ async function handToReconciliation(
         installationId: Number(row.installation_id),
         trigger: 'command',
         actor: row.commenter,
-        apply: command.verb !== 'plan',
         report: { kind: 'command_reply', commandId: row.id },
       },
       { db: fromKysely(trx) },
@@ -194,7 +210,20 @@ async function handToReconciliation(
 async function failUnanswered(deps: CommandRunDeps, commentId: string, error: unknown): Promise<void> {
   for (const row of await listCommentCommands(deps.db, commentId)) {
     // A refusal that cannot be posted stays silent: a refused person gets no 😕 either.
-    if (row.finished_at !== null || row.status === 'waiting' || row.status === 'refused') continue;
+    if (row.finished_at !== null || row.status === 'waiting' || row.status === 'refused' || row.status === 'skipped') continue;
     await reportCommandFailure(deps, deps.octokit, row, error);
   }
 }
+ * A `plan` or `apply` folds into the organization's debounced reconciliation: however many of
+ * them a burst of comments holds, one run answers them all (see answerHandedCommands).
+    if (command.verb === 'plan' || command.verb === 'apply') {
+      await foldIntoDebouncedReconcile(deps.boss, trx, {
+        org: row.org,
+        installationId: Number(row.installation_id),
+        trigger: 'command',
+        actor: row.commenter,
+        apply: command.verb === 'apply',
+      });
+      await markCommandHanded(trx, row.id);
+      return;
+    }

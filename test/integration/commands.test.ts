@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { COMMAND_QUEUE } from '../../src/jobs/command-queue.js';
+import { RECONCILE_QUEUE } from '../../src/jobs/reconcile-queue.js';
 import { createCommandReplier } from '../../src/reporting/command-reply.js';
 import { verifyAuditChain } from '../../src/db/audit-log.js';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
@@ -144,9 +145,23 @@ function reactions(written: Written): string[] {
   return written.repo.comments.get(written.commentId)!.reactions.map((r) => r.content);
 }
 
+/**
+ * Starts the organization's debounced reconciliation now, if one waits: `plan` and `apply` fold
+ * into it, and the tests need not wait out the debounce.
+ */
+async function fastForwardDebounce(): Promise<void> {
+  await ceos!.boss.update(RECONCILE_QUEUE, undefined, { singletonKey: 'debounce:acme', startAfter: 0 });
+}
+
 /** Waits for the comment's final reaction (🚀 or 😕) and returns the replies to it. */
 async function settled(github: FakeGitHub, written: Written, source: string, final: 'rocket' | 'confused' = 'rocket'): Promise<string> {
-  await vi.waitFor(() => expect(reactions(written)).toContain(final), { timeout: 30_000, interval: 50 });
+  await vi.waitFor(
+    async () => {
+      await fastForwardDebounce();
+      expect(reactions(written)).toContain(final);
+    },
+    { timeout: 30_000, interval: 50 },
+  );
   const reply = replies(github).filter((b) => b.startsWith(`> \`${source}\``));
   expect(reply).toHaveLength(1);
   return reply[0]!;
@@ -304,7 +319,13 @@ describe(`/copilot slash commands (${backend})`, () => {
 
     const again = writeComment(github, 'alice', '/copilot apply');
     await send(again);
-    await vi.waitFor(() => expect(reactions(again)).toContain('rocket'), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(
+      async () => {
+        await fastForwardDebounce();
+        expect(reactions(again)).toContain('rocket');
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     expect(replies(github).at(-1)).toContain('Seats already follow the policy');
     expect(github.violations).toEqual([]);
   });
@@ -356,7 +377,13 @@ describe(`/copilot slash commands (${backend})`, () => {
 
     const both = writeComment(github, 'bob', '/copilot plan\nand also\n/copilot help');
     await send(both);
-    await vi.waitFor(() => expect(replies(github)).toHaveLength(2), { timeout: 30_000, interval: 50 });
+    await vi.waitFor(
+      async () => {
+        await fastForwardDebounce();
+        expect(replies(github)).toHaveLength(2);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     await vi.waitFor(() => expect(reactions(both)).toEqual(['eyes', 'rocket']), { timeout: 30_000, interval: 50 });
     expect(replies(github).filter((b) => b.startsWith('> `/copilot plan`'))).toHaveLength(1);
     expect(replies(github).filter((b) => b.startsWith('> `/copilot help`'))).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { governanceHandlers } from '../../handlers/index.js';
+import { withHandedCommandReplies } from '../../jobs/answer-handed-commands.js';
 import { createReconcileQueues, type ReconcileReporter, startReconcileWorkers } from '../../jobs/reconcile-worker.js';
 import { createCommandReplier, failCommandRun } from '../../reporting/command-reply.js';
 import { createReconcileReporter } from '../../reporting/report-reconciliation.js';
@@ -27,9 +28,11 @@ export const governanceCapability = defineCapability({
           policyLocation,
           batchSize: config.seatBatchSize,
           resyncSchedule: config.resyncSchedule,
-          reporter:
+          reporter: withHandedCommandReplies(
             (options.reporter as ReconcileReporter | undefined) ??
-            createReconcileReporter({ log, policyLocation, appId, commandReply: createCommandReplier({ db, log }) }),
+              createReconcileReporter({ log, policyLocation, appId, commandReply: createCommandReplier({ db, log }) }),
+            { db, log },
+          ),
           onLastAttemptFailed: (job, error, octokit) => failCommandRun({ db, log }, job, error, octokit),
         });
       },

@@ -3,10 +3,11 @@ import * as deliveries from './2026-11-29T1000-deliveries.js';
 import * as governance from './2026-11-29T1100-governance.js';
 import * as audit from './2026-11-29T1200-audit.js';
 import * as commands from './2026-11-29T1300-commands.js';
+import * as commandLimits from './2026-12-01T1300-command-limits.js';
+import * as retention from './2026-12-01T2100-retention.js';
 import * as identity from './2026-12-01T1000-identity.js';
 import * as auditIdempotency from './2026-12-01T1100-audit-idempotency.js';
 import * as reportRuns from './2026-12-01T1110-report-runs.js';
-import * as retention from './2026-12-01T2100-retention.js';
 
 /**
  * Every migration, by name. Listed statically so the compiled app and the tests see the same set
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T1000-identity': identity,
   '2026-12-01T1100-audit-idempotency': auditIdempotency,
   '2026-12-01T1110-report-runs': reportRuns,
+  '2026-12-01T1300-command-limits': commandLimits,
   '2026-12-01T2100-retention': retention,
 };
