@@ -113,7 +113,7 @@ function writeComment(
   github: FakeGitHub,
   author: string,
   body: string,
-  options: { repo?: string; type?: 'User' | 'Bot'; action?: 'created' | 'edited' } = {},
+  options: { repo?: string; type?: 'User' | 'Bot'; action?: 'created' | 'edited'; association?: string } = {},
 ): Written {
   const repoName = options.repo ?? '.github';
   const repo = github.repo('Acme', repoName);
@@ -127,6 +127,7 @@ function writeComment(
   for (const who of [payload.comment.user, payload.sender]) Object.assign(who, { login: user.login, id: user.id, type: user.type });
   payload.repository.name = repoName;
   payload.repository.full_name = `Acme/${repoName}`;
+  if (options.association !== undefined) payload.comment.author_association = options.association;
   return { repo, commentId, payload };
 }
 
@@ -452,6 +453,123 @@ describe(`/copilot slash commands (${backend})`, () => {
     expect(failure).toBe('> `/copilot help`\n\n😕 CEOS could not carry out this command: GitHub answered 502 and it kept failing after several attempts. Try again later.');
     const row = await ceos!.database.db.selectFrom('commands').select(['status', 'error']).where('comment_id', '=', String(help.commentId)).executeTakeFirstOrThrow();
     expect(row.status).toBe('failed');
+    expect(github.violations).toEqual([]);
+  });
+});
+
+describe(`/copilot abuse limits (${backend})`, () => {
+  it('ignores comments by contributors, first-timers and strangers without a single call to GitHub', async () => {
+    const github = await acme('enforce');
+    await startCeosWithCommands(github);
+
+    const ids: string[] = [];
+    for (const association of ['NONE', 'CONTRIBUTOR', 'FIRST_TIME_CONTRIBUTOR', 'FIRST_TIMER']) {
+      ids.push(await send(writeComment(github, 'mallory', '/copilot apply\n/copilot grant @mallory', { association })));
+    }
+    await waitForDeliveries(ids);
+
+    expect(github.requests).toEqual([]);
+    expect(await ceos!.database.db.selectFrom('commands').select('id').execute()).toEqual([]);
+    expect(await ceos!.database.db.selectFrom('audit_log').select('id').where('action', 'like', 'command.%').execute()).toEqual([]);
+    expect(ceos!.logs.lines.filter((l) => l.msg === 'command comment ignored: its author is not an owner, member or collaborator')).toHaveLength(4);
+  });
+
+  it('carries out the first 10 command lines of a comment and answers the rest with one note', async () => {
+    const github = await acme('report');
+    await startCeosWithCommands(github);
+
+    const body = Array.from({ length: 12 }, (_, i) => `/copilot status @user${i + 1}`).join('\n');
+    const many = writeComment(github, 'alice', body);
+    await send(many);
+    await vi.waitFor(() => expect(reactions(many)).toContain('rocket'), { timeout: 30_000, interval: 50 });
+
+    const answers = replies(github);
+    expect(answers).toHaveLength(11);
+    for (let i = 1; i <= 10; i++) expect(answers.filter((b) => b.startsWith(`> \`/copilot status @user${i}\``))).toHaveLength(1);
+    expect(answers.filter((b) => b.includes('@user11') || b.includes('@user12'))).toEqual([]);
+    expect(answers.filter((b) => b.startsWith('⚠️'))).toEqual([
+      '⚠️ This comment has 12 `/copilot` lines; CEOS carries out at most 10 per comment, so the 2 from line 11 on were not acted on. Post them in a new comment if they are still wanted.',
+    ]);
+    const rows = await ceos!.database.db.selectFrom('commands').select(['line', 'status']).orderBy('line').execute();
+    expect(rows.map((r) => r.status)).toEqual([...Array(10).fill('done'), 'skipped']);
+    expect(rows.at(-1)!.line).toBe(11);
+    expect(reactions(many)).toEqual(['eyes', 'rocket']);
+    expect(github.violations).toEqual([]);
+  });
+
+  it('sends a refused person one refusal per ten minutes, however many comments they write', async () => {
+    const github = await acme('report');
+    await startCeosWithCommands(github);
+
+    const ids: string[] = [];
+    for (const body of ['/copilot apply', '/copilot grant @dave', '/copilot plan\n/copilot apply']) {
+      ids.push(await send(writeComment(github, 'dave', body, { association: 'MEMBER' })));
+    }
+    await waitForDeliveries(ids);
+    await vi.waitFor(() => expect(replies(github)).toHaveLength(1), { timeout: 30_000, interval: 50 });
+    const rows = await ceos!.database.db.selectFrom('commands').select(['status', 'finished_at', 'reply_comment_id']).execute();
+    expect(rows).toHaveLength(4);
+    expect(rows.every((r) => r.status === 'refused')).toBe(true);
+    // Every refusal is recorded and finished; exactly the first comment's got a reply.
+    await vi.waitFor(async () => {
+      const finished = await ceos!.database.db.selectFrom('commands').select('reply_comment_id').where('finished_at', 'is not', null).execute();
+      expect(finished).toHaveLength(4);
+    }, { timeout: 30_000, interval: 50 });
+    const answered = await ceos!.database.db.selectFrom('commands').select('reply_comment_id').where('reply_comment_id', 'is not', null).execute();
+    expect(answered).toHaveLength(1);
+    const audit = await ceos!.database.db.selectFrom('audit_log').select('action').where('action', '=', 'command.refused').execute();
+    expect(audit).toHaveLength(4);
+
+    // Ten minutes on (moved in the database, which is what every instance reads), dave is told again.
+    await ceos!.database.db.updateTable('command_refusals').set({ refused_at: new Date(Date.now() - 11 * 60_000) }).execute();
+    await send(writeComment(github, 'dave', '/copilot apply', { association: 'MEMBER' }));
+    await vi.waitFor(() => expect(replies(github)).toHaveLength(2), { timeout: 30_000, interval: 50 });
+    expect(github.violations).toEqual([]);
+  });
+
+  it('folds plan and apply lines of several comments into one debounced run that answers each', async () => {
+    const github = await acme('enforce');
+    await startCeosWithCommands(github);
+    github.org('Acme').addSeat({ login: 'dave', createdAt: daysAgo(5), lastActivityAt: daysAgo(1) });
+    const before = new Date();
+
+    const first = writeComment(github, 'alice', '/copilot plan');
+    const second = writeComment(github, 'bob', '/copilot apply');
+    const third = writeComment(github, 'alice', '/copilot plan\n/copilot apply');
+    for (const written of [first, second, third]) await send(written);
+    // All four wait for one run: the debounce holds it until the test lets it go.
+    await vi.waitFor(async () => {
+      const rows = await ceos!.database.db.selectFrom('commands').select(['status', 'handed_at']).execute();
+      expect(rows).toHaveLength(4);
+      expect(rows.every((r) => r.status === 'waiting' && r.handed_at !== null)).toBe(true);
+    }, { timeout: 30_000, interval: 50 });
+    const queued = await ceos!.boss.findJobs<{ trigger: string; actor: string; apply: boolean }>(RECONCILE_QUEUE, { queued: true });
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.singletonKey).toBe('debounce:acme');
+    // alice's plan created it; bob's apply made it apply, and the run is his.
+    expect(queued[0]!.data).toMatchObject({ trigger: 'command', actor: 'bob', apply: true });
+
+    await fastForwardDebounce();
+    for (const written of [first, second, third]) {
+      await vi.waitFor(() => expect(reactions(written)).toContain('rocket'), { timeout: 30_000, interval: 50 });
+    }
+    const plans = await ceos!.database.db.selectFrom('plans').select(['trigger', 'actor']).where('created_at', '>', before).execute();
+    expect(plans).toEqual([{ trigger: 'command', actor: 'bob' }]);
+    expect(github.requests.filter((r) => r.method === 'DELETE' && r.path.endsWith('/copilot/billing/selected_users'))).toHaveLength(1);
+    const answers = replies(github);
+    expect(answers).toHaveLength(4);
+    const planAnswers = answers.filter((b) => b.startsWith('> `/copilot plan`'));
+    const applyAnswers = answers.filter((b) => b.startsWith('> `/copilot apply`'));
+    expect(planAnswers).toHaveLength(2);
+    expect(applyAnswers).toHaveLength(2);
+    for (const body of [...planAnswers, ...applyAnswers]) expect(body).toContain('✅ CEOS cancelled 1 seat');
+    // A plan answered by a run that applied is not shown a dry run that did not happen.
+    for (const body of planAnswers) {
+      expect(body).toContain('joined the reconciliation the organization already had queued');
+      expect(body).not.toContain('Dry run');
+    }
+    const audit = await ceos!.database.db.selectFrom('audit_log').select(['actor', 'target']).where('action', '=', 'seat.cancelled').execute();
+    expect(audit).toEqual([{ actor: 'bob', target: 'dave' }]);
     expect(github.violations).toEqual([]);
   });
 });
