@@ -37,6 +37,8 @@ export interface CommandsTable {
   /** When the overrides a grant or revoke recorded end. */
   expires_at: NullableTimestamp;
   reply_comment_id: ColumnType<string | null, number | string | null | undefined, number | string | null>;
+  /** When posting the reply was first attempted: a retry then looks for that reply before posting. */
+  reply_attempted_at: NullableTimestamp;
   /** Why the command failed, as told in its reply. */
   error: string | null;
   created_at: ColumnType<Date, Date | string | undefined, never>;

@@ -134,6 +134,24 @@ export async function finishSilently(db: Db, ids: readonly string[], error: stri
   await db.updateTable('commands').set({ finished_at: sql<Date>`now()`, error }).where('id', 'in', [...ids]).execute();
 }
 
+/**
+ * Records that a command's reply is about to be posted, if the record still says what the caller
+ * read (`seen`: the previous attempt's time, or null): of two answers racing, only the one whose
+ * claim lands posts. False when the command is finished or another answer claimed it meanwhile.
+ */
+export async function claimReplyAttempt(db: Db, id: string, seen: Date | null): Promise<boolean> {
+  const claimed = await db
+    .updateTable('commands')
+    // To the millisecond, as a JavaScript Date reads it back, so the next claim can compare it.
+    .set({ reply_attempted_at: sql<Date>`date_trunc('milliseconds', now())` })
+    .where('id', '=', id)
+    .where('finished_at', 'is', null)
+    .where((eb) => (seen === null ? eb('reply_attempted_at', 'is', null) : eb('reply_attempted_at', '=', seen)))
+    .returning('id')
+    .executeTakeFirst();
+  return claimed !== undefined;
+}
+
 /** Where a comment's commands stand once one of them has finished. */
 export interface CommentProgress {
   /** Whether this call finished the command (false when it was already finished). */

@@ -43,7 +43,8 @@ export type PlanRunStatus =
   | 'failed'
   | 'report_only'
   | 'blocked'
-  | 'no_policy';
+  | 'no_policy'
+  | 'invalid_policy';
 
 /** A reconciliation plan and its outcome. */
 export interface PlansTable {
@@ -61,6 +62,12 @@ export interface PlansTable {
   violations: number;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   finished_at: NullableTimestamp;
+  /** Where the run's report goes (a check run, a command reply), as the reconcile job asked; null: nowhere. */
+  report: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The policy file's problems when it did not validate (status `invalid_policy`), else null. */
+  policy_errors: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The reconcile job that made the plan, to tell a live run from one a stopped process left behind. */
+  job_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One seat change of a plan and its outcome on GitHub. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { appendAudit, appendAuditEntries } from '../db/audit-log.js';
 import { recordDomainEvents } from '../db/domain-events.js';
@@ -6,6 +6,7 @@ import { findInstallation } from '../db/installations.js';
 import { loadSnapshot, recordAppliedSeatChanges, replaceOrgGraph, replaceSeats, upsertBilling } from '../db/mirror.js';
 import { createOverrides, liftedOverrideEntries, listActiveOverrides, toSeatOverride } from '../db/overrides.js';
 import { finishPlan, recordChangeResults, storePlan, summarizeChanges } from '../db/plans.js';
+import { lockApplyingPlan, recordPlanRun } from '../db/plan-reports.js';
 import { readStoredPolicy, savePolicy } from '../db/policies.js';
 import type { Database } from '../db/schema.js';
 import type { AuditEntryInput } from '../domain/audit/audit-entry.js';
@@ -21,6 +22,7 @@ import { type GraphqlClient, fetchOrgGraph } from '../github/fetch-org-graph.js'
 import type { GitHubOctokit } from '../github/github-octokit.js';
 import { fetchPolicyFile } from '../github/fetch-policy-file.js';
 import type { ReconcileJob } from './reconcile-queue.js';
+import { planAppliedKey, seatChangeKey, settleAbandonedPlansOfOrg } from './settle-plans.js';
 
 /** Where each organization keeps its policy. */
 export interface PolicyLocation {
@@ -40,6 +42,10 @@ export interface ReconcileDeps {
   /** Usernames per seat add/cancel request. */
   batchSize: number;
   now: () => Date;
+  /** The pg-boss id of the reconcile job, stored with the plan (the sweeper asks whether it is still live). */
+  jobId?: string;
+  /** Queues the report of a finished plan in the transaction that finishes it; without it nothing is reported. */
+  queueReport?: (trx: Transaction<Database>, planId: string) => Promise<void>;
 }
 
 /** The policy as read for a run. */
@@ -60,7 +66,7 @@ export interface ReconcileResult {
 }
 
 /** Actor type of the actor that asked for the run. */
-function actorOf(job: ReconcileJob): Pick<AuditEntryInput, 'actor' | 'actorType'> {
+export function actorOf(job: Pick<ReconcileJob, 'trigger' | 'actor'>): Pick<AuditEntryInput, 'actor' | 'actorType'> {
   if (job.trigger === 'schedule' || job.trigger === 'resync') return { actor: 'schedule', actorType: 'schedule' };
   if (job.trigger === 'api') return { actor: job.actor, actorType: 'api_key' };
   if (job.trigger === 'install' || job.trigger === 'webhook') return { actor: 'ceos', actorType: 'app' };
@@ -131,6 +137,9 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
   const [seatList, billing] = await Promise.all([fetchCopilotSeats(deps.octokit, orgLogin), fetchCopilotBilling(deps.octokit, orgLogin)]);
   await replaceSeats(db, org, seatList.seats, started);
   await upsertBilling(db, org, billing, started);
+  // A plan still `applying` belongs to a run that stopped (runs of an organization are one at a
+  // time): settle it from the seat list just read, before this run's changes could be taken for its.
+  await settleAbandonedPlansOfOrg({ db, log, now: deps.now, queueReport: deps.queueReport && ((trx, p) => deps.queueReport!(trx, p.id)) }, org, seatList.seats);
 
   const policy = await loadPolicy(deps, org, orgLogin);
   const snapshot = await loadSnapshot(db, org, orgLogin);
@@ -156,8 +165,11 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
       actor: job.actor,
       plan,
       policySha: policy.sha,
-      status: willApply ? 'applying' : plan.status === 'no_policy' ? 'no_policy' : plan.status === 'blocked' ? 'blocked' : plan.mode === 'report' ? 'report_only' : job.apply ? 'applied' : 'planned',
+      status: willApply ? 'applying' : plan.status === 'no_policy' ? (policy.errors ? 'invalid_policy' : 'no_policy') : plan.status === 'blocked' ? 'blocked' : plan.mode === 'report' ? 'report_only' : job.apply ? 'applied' : 'planned',
     });
+    await recordPlanRun(trx, id, { jobId: deps.jobId ?? null, report: job.report, policyErrors: policy.errors });
+    // A plan not applied is finished as stored: its report goes out with it.
+    if (!willApply) await deps.queueReport?.(trx, id);
     if (plan.violations.length > 0) {
       await recordDomainEvents(trx, [{ type: 'violation.found', org, payload: { planId: id, count: plan.violations.length, codes: [...new Set(plan.violations.map((v) => v.code))] } }]);
     }
@@ -195,6 +207,7 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
               reason: r.ok ? (reasons.get(`${r.op}:${r.login.toLowerCase()}`) ?? '') : (r.error ?? 'failed'),
               details: { planId, op: r.op, trigger: job.trigger },
               at,
+              idempotencyKey: seatChangeKey(planId, r.op, r.login),
             })),
           );
           const done = results.filter((r) => r.ok);
@@ -223,6 +236,11 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
     };
     status = result.failed.length > 0 || failedKeys.size > 0 ? 'partially_applied' : 'applied';
     await db.transaction().execute(async (trx) => {
+      // A run that outlived its job's expiry may find its plan settled by the sweeper meanwhile; the settlement stands.
+      if (!(await lockApplyingPlan(trx, planId))) {
+        log.warn({ org, planId }, 'plan already settled after this run was taken for stopped; its finish is skipped');
+        return;
+      }
       // Inactivity cancellations stay cancelled: the override keeps the next run from granting them back.
       const toRecord = plan.overridesToRecord.filter((o) => !failedKeys.has(o.login.toLowerCase()));
       const { created, lifted } = await createOverrides(
@@ -233,10 +251,11 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
       await appendAuditEntries(trx, org, [
         ...liftedOverrideEntries(lifted, 'ceos', deps.now()),
         ...created.map((o) => ({ actor: 'ceos', actorType: 'app' as const, action: 'override.created', target: o.login, reason: o.reason, details: { overrideId: o.id, kind: o.kind, planId } })),
-        { ...actor, action: 'reconciliation.applied', target: planId, reason: `${outcome!.added.length} added, ${outcome!.cancelled.length} cancelled, ${outcome!.failed.length} failed`, details: { trigger: job.trigger } },
+        { ...actor, action: 'reconciliation.applied', target: planId, reason: `${outcome!.added.length} added, ${outcome!.cancelled.length} cancelled, ${outcome!.failed.length} failed`, details: { trigger: job.trigger }, idempotencyKey: planAppliedKey(planId) },
       ]);
       await finishPlan(trx, planId, status === 'partially_applied' ? 'partially_applied' : 'applied');
       await recordDomainEvents(trx, [{ type: 'reconciliation.finished', org, payload: { planId, status, added: outcome!.added.length, cancelled: outcome!.cancelled.length, failed: outcome!.failed.length } }]);
+      await deps.queueReport?.(trx, planId);
     });
   } else {
     await recordDomainEvents(db, [{ type: 'reconciliation.finished', org, payload: { planId, status, added: 0, cancelled: 0, failed: 0 } }]);

@@ -7,6 +7,8 @@ import type { Database } from '../db/schema.js';
 import { POLICY_DEFAULTS } from '../domain/policy/policy-schema.js';
 import type { Metrics } from '../app/metrics.js';
 import { type PolicyLocation, type ReconcileResult, reconcileOrg } from './reconcile-org.js';
+import { createReportRunQueue, enqueueReportRun, startReportRunWorker } from './report-run.js';
+import { SETTLE_PLANS_QUEUE, SETTLE_PLANS_QUEUE_SPEC, SETTLE_PLANS_SCHEDULE, startSettlePlansWorker } from './settle-plans.js';
 import {
   RECONCILE_QUEUE,
   RESYNC_ALL_QUEUE,
@@ -28,13 +30,25 @@ export interface ReconcileWorkerDeps {
   policyLocation: PolicyLocation;
   batchSize: number;
   resyncSchedule: string;
+  /** Publishes the report of each finished run (check runs, command replies), in the report job. */
   reporter?: ReconcileReporter;
   /** Told when a run fails its last attempt (a command waiting for its answer is answered with the failure). */
   onLastAttemptFailed?: (job: ReconcileJob, error: unknown, octokit: Awaited<ReturnType<Probot['auth']>>) => Promise<void>;
   now?: () => Date;
 }
 
-/** Creates the reconciliation queues with their retry policies. */
+/** Seconds a reconcile job may run; a run still active after this is retried (and its plan may be settled). */
+export const RECONCILE_EXPIRE_SECONDS = 3600;
+/**
+ * Seconds between a reconcile worker's heartbeats are expected: a job whose worker stopped (a
+ * killed process) is failed and retried after about this long, instead of after the expiry.
+ */
+export const RECONCILE_HEARTBEAT_SECONDS = 30;
+
+/** A run that finished with seat changes undone: its plan is stored and reported; failing the job retries it. */
+export class PartiallyAppliedError extends Error {}
+
+/** Creates the reconciliation queues (runs, their reports, the resync, the sweeper) with their retry policies. */
 export async function createReconcileQueues(boss: PgBoss): Promise<void> {
   // The dead-letter queue must exist before the queue that names it.
   await boss.createQueue(`${RECONCILE_QUEUE}-dead`, { retentionSeconds: 30 * 24 * 3600 });
@@ -44,16 +58,24 @@ export async function createReconcileQueues(boss: PgBoss): Promise<void> {
     retryBackoff: true,
     retryDelayMax: 3600,
     // A large organization's sync and apply take minutes; a run still active after this is retried.
-    expireInSeconds: 3600,
+    expireInSeconds: RECONCILE_EXPIRE_SECONDS,
+    heartbeatSeconds: RECONCILE_HEARTBEAT_SECONDS,
     deadLetter: `${RECONCILE_QUEUE}-dead`,
     notify: true,
   });
+  // Creating leaves an existing queue as it was: the heartbeat is set on queues made before it existed.
+  await boss.updateQueue(RECONCILE_QUEUE, { heartbeatSeconds: RECONCILE_HEARTBEAT_SECONDS });
   await boss.createQueue(RESYNC_ALL_QUEUE, { policy: 'singleton', retryLimit: 2, retryDelay: 300 });
+  await createReportRunQueue(boss);
+  await boss.createQueue(SETTLE_PLANS_QUEUE, SETTLE_PLANS_QUEUE_SPEC.options);
 }
 
 /**
  * Starts the workers: runs of one organization are taken one at a time across every instance
- * (a pg-boss group per organization); different organizations run side by side.
+ * (a pg-boss group per organization); different organizations run side by side. A run stores
+ * its plan and queues its report in the transaction that finishes it; the report job publishes
+ * it, so a failing report never fails, repeats or re-audits the apply. The sweeper settles plans
+ * that a stopped process left `applying`.
  */
 export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<void> {
   const { boss, db, probot, log } = deps;
@@ -75,6 +97,10 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
           policyLocation: deps.policyLocation,
           batchSize: deps.batchSize,
           now: deps.now ?? (() => new Date()),
+          jobId: job!.id,
+          queueReport: async (trx, planId) => {
+            await enqueueReportRun(boss, trx, { org: data.org, installationId: data.installationId, planId });
+          },
         },
         data,
       );
@@ -88,15 +114,15 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
           { key: data.org, group: { id: data.org } },
         );
       }
-      if (deps.reporter && result.status !== 'skipped') await deps.reporter(data, result, octokit);
       if (result.status === 'partially_applied') {
         // Failing the job retries it with backoff; the retry plans against GitHub's new state.
-        throw new Error(`reconciliation of ${data.org} left ${result.outcome?.failed.length ?? 0} seat changes undone`);
+        throw new PartiallyAppliedError(`reconciliation of ${data.org} left ${result.outcome?.failed.length ?? 0} seat changes undone`);
       }
       return { status: result.status, planId: result.planId };
     } catch (error) {
       deps.metrics.jobFailures.inc({ queue: RECONCILE_QUEUE });
-      if (deps.onLastAttemptFailed && job!.retryCount >= job!.retryLimit) {
+      // A run that stored its plan has its report queued, which answers the command with what was applied.
+      if (deps.onLastAttemptFailed && job!.retryCount >= job!.retryLimit && !(error instanceof PartiallyAppliedError)) {
         await deps.onLastAttemptFailed(data, error, octokit).catch((reportError: unknown) =>
           log.error({ err: reportError, org: data.org }, 'could not report a failed reconciliation'),
         );
@@ -120,4 +146,9 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
     return { organizations: installations.length };
   });
   await boss.schedule(RESYNC_ALL_QUEUE, deps.resyncSchedule);
+
+  await startReportRunWorker({ boss, db, probot, log, metrics: deps.metrics, reporter: deps.reporter ?? (async () => undefined) });
+  await startSettlePlansWorker({ boss, db, probot, log, metrics: deps.metrics, fallbackSeconds: RECONCILE_EXPIRE_SECONDS, now: deps.now });
+  // Kept by pg-boss in the database, so one sweep runs per schedule however many instances run.
+  await boss.schedule(SETTLE_PLANS_QUEUE, SETTLE_PLANS_SCHEDULE);
 }

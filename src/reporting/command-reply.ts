@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { type CommandRow, findCommand, finishCommand } from '../db/commands.js';
+import { type CommandRow, claimReplyAttempt, findCommand, finishCommand } from '../db/commands.js';
 import type { Database } from '../db/schema.js';
 import type { Command } from '../domain/commands/command-types.js';
 import type { ApplyOutcome } from '../domain/reports/apply-outcome.js';
 import { codeSpan, shorten } from '../domain/reports/markdown-escape.js';
 import { type CommandReplyInput, renderCommandReply } from '../domain/reports/render-command-reply.js';
+import { commandReplyMarker, withCommandMarker } from '../domain/reports/command-reply-marker.js';
 import { createIssueComment, reactToIssueComment } from '../github/comments.js';
+import { findIssueCommentContaining } from '../github/find-issue-comment.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
 import type { ReconcileResult } from '../jobs/reconcile-org.js';
 import type { ReconcileJob } from '../jobs/reconcile-queue.js';
@@ -38,12 +40,32 @@ export function commentOf(row: CommandRow): { owner: string; repo: string; issue
  * Posts a command's reply, finishes it, and reacts: 😕 at once when it failed, 🚀 when it was the
  * last command of its comment to finish and none failed. A command already finished (a retried
  * job or reconciliation run) is not answered again.
+ *
+ * Posting and recording that it was posted cannot happen in one transaction, so a retry must not
+ * trust the record alone: the attempt is recorded before posting, the reply carries a hidden
+ * marker naming the command, and an answer that finds an earlier attempt looks for that reply on
+ * the issue and adopts it instead of posting a second one. The attempt is claimed against the
+ * value read, so of two answers racing only one posts.
  */
 export async function answerCommand(deps: CommandReplyDeps, octokit: GitHubOctokit, row: CommandRow, answer: CommandAnswer): Promise<void> {
   const current = await findCommand(deps.db, row.id);
   if (current === undefined || current.finished_at !== null) return;
   const issue = commentOf(row);
-  const replyId = await createIssueComment(octokit, issue, answer.body);
+  const marker = commandReplyMarker(row.id);
+  const attempted = current.reply_attempted_at === null ? null : new Date(current.reply_attempted_at);
+  let replyId: number | null = null;
+  if (attempted !== null) {
+    // A minute's margin: GitHub's clock and ours need not agree to the second.
+    replyId = await findIssueCommentContaining(octokit, issue, marker, new Date(attempted.getTime() - 60_000));
+    if (replyId !== null) deps.log.info({ org: row.org, commandId: row.id, reply: replyId }, 'command reply already posted by an earlier attempt');
+  }
+  if (replyId === null) {
+    if (!(await claimReplyAttempt(deps.db, row.id, attempted))) {
+      deps.log.info({ org: row.org, commandId: row.id }, 'command reply left to the answer posting it now');
+      return;
+    }
+    replyId = await createIssueComment(octokit, issue, withCommandMarker(answer.body, row.id));
+  }
   const progress = await finishCommand(deps.db, row.id, { status: answer.status, replyCommentId: replyId, error: answer.error ?? null });
   deps.log.info({ org: row.org, commandId: row.id, commentId: issue.commentId, verb: row.verb, status: answer.status, reply: replyId }, 'command answered');
   if (!progress.finished || answer.status === 'refused') return;
@@ -73,6 +95,8 @@ export function answerFromRun(row: CommandRow, result: ReconcileResult): Command
     case 'plan':
       return { body: renderCommandReply({ ...base, verb: 'plan' }), status: 'done' };
     case 'apply':
+    case 'confirm':
+      // A confirmation is carried out by an applying run; its reply says what it cancelled and what it holds again.
       input = { ...base, verb: 'apply', outcome: outcomeOf(result) };
       break;
     case 'grant':

@@ -6,6 +6,7 @@ import { applyHeadline, applySections, REPORT_MODE_NOTE } from './apply-sections
 import { fitSummary, type FullReportLink, type SummarySection } from './fit-summary.js';
 import { formatCount, formatDay, formatUsd, plural } from './format-values.js';
 import { codeSpan, escapeMarkdown, formatLogin, formatTeam, shorten } from './markdown-escape.js';
+import { COMMAND_MARKER_ROOM } from './command-reply-marker.js';
 import { ISSUE_COMMENT_LIMIT } from './markdown-size.js';
 import { complianceSections } from './render-compliance-check.js';
 import { planFooter } from './plan-footer.js';
@@ -132,7 +133,8 @@ export function renderCommandReply(input: CommandReplyInput): string {
       break;
   }
   const fullReport: FullReportLink = { planId, url: input.fullReportUrl ?? null };
-  return fitSummary(sections, { limit: ISSUE_COMMENT_LIMIT, fullReport }).markdown;
+  // Room is kept for the marker the reply is posted with (withCommandMarker).
+  return fitSummary(sections, { limit: ISSUE_COMMENT_LIMIT - COMMAND_MARKER_ROOM, fullReport }).markdown;
 }
 
 function orgStatusSections(plan: Plan, lastReconciledAt: string | null): SummarySection[] {
