@@ -138,7 +138,7 @@ export async function webhookRoute(app: FastifyInstance, deps: WebhookRouteDeps)
         metrics,
         503,
         'unavailable',
-        'The database could not record the delivery; send it again later.',
+        'The delivery could not be recorded; it will be recovered.',
         RETRY_AFTER_UNAVAILABLE_SECONDS,
       );
     }

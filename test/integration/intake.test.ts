@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sql } from 'kysely';
 import type { Probot } from 'probot';
 import { signBody } from '../../src/intake/verify-signature.js';
 import { type TestCeos, startTestCeos } from '../helpers/ceos.js';
 import { backend } from '../helpers/database.js';
+import { sendSigned } from '../helpers/fault-database.js';
 import { sendWebhook, webhookExamples } from '../helpers/webhooks.js';
 
 let ceos: TestCeos | undefined;
@@ -191,6 +193,20 @@ describe(`webhook intake (${backend})`, () => {
     expect(result.status).toBe(503);
     expect(result.body).toEqual({ error: { code: 'not_configured', message: expect.any(String) } });
     expect(await storedCount(ceos)).toBe(0);
+  });
+
+  it('answers 503 unavailable with Retry-After when the database cannot record a delivery, and stores it on a resend once it can', async () => {
+    ceos = await startTestCeos({ CEOS_WORKERS: 'false' });
+    const id = randomUUID();
+    const body = JSON.stringify({ zen: 'z' });
+    // The inbox table is gone for a moment: the commit fails on either backend.
+    await sql`alter table deliveries rename to deliveries_away`.execute(ceos.database.db);
+    const refused = await sendSigned(ceos.url, id, 'ping', body);
+    await sql`alter table deliveries_away rename to deliveries`.execute(ceos.database.db);
+    expect(refused).toMatchObject({ status: 503, code: 'unavailable', retryAfter: '30' });
+    const resent = await sendSigned(ceos.url, id, 'ping', body);
+    expect(resent).toMatchObject({ status: 202, retryAfter: null });
+    expect(await storedCount(ceos)).toBe(1);
   });
 
   it('never writes the webhook secret or the private key to the log', async () => {
