@@ -536,13 +536,17 @@ describe(`/copilot abuse limits (${backend})`, () => {
     const first = writeComment(github, 'alice', '/copilot plan');
     const second = writeComment(github, 'bob', '/copilot apply');
     const third = writeComment(github, 'alice', '/copilot plan\n/copilot apply');
-    for (const written of [first, second, third]) await send(written);
-    // All four wait for one run: the debounce holds it until the test lets it go.
-    await vi.waitFor(async () => {
-      const rows = await ceos!.database.db.selectFrom('commands').select(['status', 'handed_at']).execute();
-      expect(rows).toHaveLength(4);
-      expect(rows.every((r) => r.status === 'waiting' && r.handed_at !== null)).toBe(true);
-    }, { timeout: 30_000, interval: 50 });
+    // One after another, so who handed what first is known; the debounce holds the run meanwhile.
+    let handed = 0;
+    for (const written of [first, second, third]) {
+      await send(written);
+      handed += written === third ? 2 : 1;
+      await vi.waitFor(async () => {
+        const rows = await ceos!.database.db.selectFrom('commands').select(['status', 'handed_at']).execute();
+        expect(rows).toHaveLength(handed);
+        expect(rows.every((r) => r.status === 'waiting' && r.handed_at !== null)).toBe(true);
+      }, { timeout: 30_000, interval: 50 });
+    }
     const queued = await ceos!.boss.findJobs<{ trigger: string; actor: string; apply: boolean }>(RECONCILE_QUEUE, { queued: true });
     expect(queued).toHaveLength(1);
     expect(queued[0]!.singletonKey).toBe('debounce:acme');
