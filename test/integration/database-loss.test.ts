@@ -185,7 +185,10 @@ describe.skipIf(!testDatabaseUrl)('database loss (postgres)', () => {
     await expect(startTestCeos({ DATABASE_URL: unreachable })).rejects.toThrow(
       /^cannot connect to PostgreSQL at ceos@127\.0\.0\.1:1\/ceos \(DATABASE_URL\): the connection was refused/,
     );
-    const error = await startTestCeos({ DATABASE_URL: unreachable }).catch((e: unknown) => e as Error);
+    const error = (await startTestCeos({ DATABASE_URL: unreachable }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
     expect(error.message).not.toContain('s3cret-pass');
     expect(error.name).toBe('DatabaseConnectionError');
   });
