@@ -132,7 +132,7 @@ function sortedLogins(entries: readonly { login: string }[]): string[] {
 }
 
 function expectationsOf(org: ReturnType<typeof generateSyntheticOrg>, overrides: SeatOverride[]): Expectations {
-  const plan: Plan = planReconciliation({ policy: org.policy, snapshot: org.snapshot, overrides, now: org.now });
+  const plan: Plan = planReconciliation({ policy: org.policy, snapshot: org.snapshot, overrides, now: org.now, membership: { complete: true, asOf: org.now } });
   const seated = new Set(org.snapshot.seats.map((s) => s.assigneeLogin.toLowerCase()));
   const teamMembers = directTeamMembers(org);
   return {

@@ -32,6 +32,8 @@ export interface SyntheticOrg {
   overrides: SeatOverride[];
   /** The time to plan at. */
   now: string;
+  /** The member list is read whole (a full sync), as of `now`. */
+  membership: { complete: true; asOf: string };
 }
 
 const DAY_MS = 86_400_000;
@@ -228,5 +230,6 @@ export function generateSyntheticOrg(options: SyntheticOrgOptions = {}): Synthet
     policyText: stringify(policyInput),
     overrides,
     now: o.now,
+    membership: { complete: true, asOf: o.now },
   };
 }

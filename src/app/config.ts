@@ -77,6 +77,8 @@ export interface Config {
   pruneSchedule: string;
   /** How long each kind of data is kept (see docs/operations.md, "Retention"). */
   retention: RetentionConfig;
+  /** Hours a mirror of members and teams may age before a plan that cancels seats re-syncs it first. */
+  mirrorMaxAgeHours: number;
 }
 
 /** How long each kind of data is kept, in days, and how the prune job deletes. */
@@ -176,6 +178,7 @@ const EnvSchema = z.object({
   CEOS_RETAIN_DEAD_LETTER_DAYS: days(90),
   CEOS_RETAIN_DOMAIN_EVENT_DAYS: days(7),
   CEOS_RETAIN_PLAN_DAYS: days(180),
+  CEOS_MIRROR_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
   CEOS_UNINSTALLED_MIRROR_DAYS: days(30),
   CEOS_RETAIN_JOB_DAYS: days(7),
   CEOS_PRUNE_BATCH_SIZE: z.coerce.number().int().min(100).max(50_000).default(2000),
@@ -263,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       domainEventDays: e.CEOS_RETAIN_DOMAIN_EVENT_DAYS,
       planDays: e.CEOS_RETAIN_PLAN_DAYS,
       uninstalledMirrorDays: e.CEOS_UNINSTALLED_MIRROR_DAYS,
+    mirrorMaxAgeHours: e.CEOS_MIRROR_MAX_AGE_HOURS,
       jobDays: e.CEOS_RETAIN_JOB_DAYS,
       batchSize: e.CEOS_PRUNE_BATCH_SIZE,
     },

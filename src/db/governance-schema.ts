@@ -44,7 +44,13 @@ export type PlanRunStatus =
   | 'report_only'
   | 'blocked'
   | 'no_policy'
-  | 'invalid_policy';
+  | 'invalid_policy'
+  /** Over the safeguard: its adds were applied, its cancellations wait for an owner's confirmation. */
+  | 'awaiting_confirmation'
+  /** Was awaiting confirmation until a newer plan held cancellations too; confirming it changes nothing. */
+  | 'superseded'
+  /** An owner confirmed its held cancellations; the plan named by `confirms_plan_id` carries them out. */
+  | 'confirmed';
 
 /** A reconciliation plan and its outcome. */
 export interface PlansTable {
@@ -68,6 +74,16 @@ export interface PlansTable {
   policy_errors: ColumnType<unknown, string | null | undefined, string | null>;
   /** The reconcile job that made the plan, to tell a live run from one a stopped process left behind. */
   job_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Cancellations held by the safeguard for an owner's confirmation. */
+  held: ColumnType<number, number | undefined, number>;
+  /** Login of the owner who confirmed the held cancellations, or null. */
+  confirmed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When they were confirmed, or null. */
+  confirmed_at: NullableTimestamp;
+  /** The newer held plan that superseded this one, or null. */
+  superseded_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The held plan whose confirmation this plan carries out, or null. */
+  confirms_plan_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One seat change of a plan and its outcome on GitHub. */

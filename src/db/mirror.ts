@@ -275,6 +275,15 @@ export async function readSyncState(
   return row ? { membersSyncedAt: row.members_synced_at, seatsSyncedAt: row.seats_synced_at } : undefined;
 }
 
+/**
+ * How far the mirror's member list can be trusted for a plan made from it alone: complete once a
+ * full sync of members and teams has completed (webhooks keep it current since), as of that sync.
+ */
+export async function mirrorMembership(db: Db, org: string): Promise<{ complete: boolean; asOf: string | null }> {
+  const synced = (await readSyncState(db, org))?.membersSyncedAt ?? null;
+  return { complete: synced !== null, asOf: synced === null ? null : new Date(synced).toISOString() };
+}
+
 /** A timestamptz column as `Date.prototype.toISOString()` spells it (UTC, milliseconds). */
 function isoText(column: 'created_at' | 'last_activity_at' | 'last_authenticated_at') {
   return sql<string | null>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

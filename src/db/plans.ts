@@ -11,7 +11,16 @@ export type PlanRow = Selectable<PlansTable>;
 /** Stores a plan and, when it is to be applied, its seat changes as pending. Returns its id. */
 export async function storePlan(
   db: Db,
-  input: { org: string; trigger: string; actor: string; plan: Plan; policySha: string | null; status: PlanRunStatus },
+  input: {
+    org: string;
+    trigger: string;
+    actor: string;
+    plan: Plan;
+    policySha: string | null;
+    status: PlanRunStatus;
+    /** The held plan whose confirmation this plan carries out. */
+    confirmsPlanId?: string | null;
+  },
 ): Promise<string> {
   const { plan } = input;
   const row = await db
@@ -27,6 +36,8 @@ export async function storePlan(
       adds: plan.toAdd.length,
       cancels: plan.toCancel.length,
       violations: plan.violations.length,
+      held: plan.safeguard?.held.length ?? 0,
+      confirms_plan_id: input.confirmsPlanId ?? null,
       finished_at: input.status === 'planned' || input.status === 'applying' ? null : new Date(),
     })
     .returning('id')
@@ -119,12 +130,62 @@ export async function listPlanChanges(db: Db, planId: string) {
 }
 
 /** The newest plans of an organization. */
-export async function listPlans(db: Db, org: string, limit: number): Promise<Omit<PlanRow, 'plan'>[]> {
+export async function listPlans(
+  db: Db,
+  org: string,
+  limit: number,
+): Promise<Pick<PlanRow, 'id' | 'org' | 'trigger' | 'actor' | 'mode' | 'status' | 'policy_sha' | 'adds' | 'cancels' | 'violations' | 'held' | 'created_at' | 'finished_at'>[]> {
   return db
     .selectFrom('plans')
-    .select(['id', 'org', 'trigger', 'actor', 'mode', 'status', 'policy_sha', 'adds', 'cancels', 'violations', 'created_at', 'finished_at'])
+    .select(['id', 'org', 'trigger', 'actor', 'mode', 'status', 'policy_sha', 'adds', 'cancels', 'violations', 'held', 'created_at', 'finished_at'])
     .where('org', '=', org)
     .orderBy('created_at', 'desc')
     .limit(limit)
     .execute();
+}
+
+/** The newest plan of an organization awaiting an owner's confirmation. */
+export async function newestHeldPlan(db: Db, org: string): Promise<PlanRow | undefined> {
+  return db
+    .selectFrom('plans')
+    .selectAll()
+    .where('org', '=', org)
+    .where('status', '=', 'awaiting_confirmation')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * Marks every other plan of the organization still awaiting confirmation as superseded by
+ * `planId`, a newer plan that holds cancellations too. Returns the ids superseded.
+ */
+export async function supersedeHeldPlans(db: Db, org: string, planId: string): Promise<string[]> {
+  const rows = await db
+    .updateTable('plans')
+    .set({ status: 'superseded', superseded_by: planId })
+    .where('org', '=', org)
+    .where('status', '=', 'awaiting_confirmation')
+    .where('id', '!=', planId)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** A plan locked for the rest of the transaction (within an organization). */
+export async function lockPlan(db: Db, org: string, id: string): Promise<PlanRow | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  return db.selectFrom('plans').selectAll().where('org', '=', org).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** Records an owner's confirmation of a held plan; false when it was no longer awaiting one. */
+export async function markPlanConfirmed(db: Db, planId: string, by: string, at: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('plans')
+    .set({ status: 'confirmed', confirmed_by: by, confirmed_at: at })
+    .where('id', '=', planId)
+    .where('status', '=', 'awaiting_confirmation')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

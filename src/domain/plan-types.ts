@@ -135,7 +135,9 @@ export type PlanReason =
   /** Named by a grant rule but not a member of the organization. */
   | { code: 'not_org_member'; text: string }
   /** Wanted, but the seat cap is reached. */
-  | { code: 'over_cap'; max: number; text: string };
+  | { code: 'over_cap'; max: number; text: string }
+  /** Missing from a member list that cannot prove they left (incomplete, or GitHub could not confirm): not cancelled. */
+  | { code: 'membership_unconfirmed'; because: 'incomplete_member_list' | 'lookup_failed'; text: string };
 
 /** Reasons a seat is granted. */
 export type GrantReason = Extract<PlanReason, { code: 'granted_by_team' | 'granted_by_user_list' | 'granted_by_override' }>;
@@ -254,6 +256,41 @@ export interface OverrideToRecord {
   expiresAt: string | null;
 }
 
+/** How far the member list a plan was made from can be trusted. */
+export interface MembershipKnowledge {
+  /**
+   * The list holds every member: a full sync completed (this run, or earlier and kept current by
+   * webhooks since). When false, no one is cancelled as "not an org member".
+   */
+  complete: boolean;
+  /** When members were last read whole from GitHub (ISO 8601), or null if never. */
+  asOf: string | null;
+}
+
+/** The mass-cancellation safeguard's verdict on an enforce-mode plan. */
+export interface SafeguardVerdict {
+  /** `safeguards.max_cancellations` as written, or its default. */
+  setting: number | string;
+  /** Seats held before the plan: those GitHub listed in the run, pending cancellations excluded. */
+  seatsHeld: number;
+  /** The effective limit: the setting resolved against `seatsHeld`, never below 10. */
+  limit: number;
+  /** Cancellations the plan would send, before any were held. */
+  cancellations: number;
+  /**
+   * `within`: at or below the limit, applied whole; `held`: over it, so every cancellation not
+   * confirmed by an owner is held; `confirmed`: carries out an owner's confirmation, cancelling
+   * only what was confirmed and is still due.
+   */
+  status: 'within' | 'held' | 'confirmed';
+  /** Cancellations held for an owner's confirmation, in login order; empty when none are. */
+  held: PlanEntry[];
+  /** The held plan an owner confirmed, which this plan carries out; null otherwise. */
+  confirmedPlanId: string | null;
+  /** Login of the owner who confirmed, or null. */
+  confirmedBy: string | null;
+}
+
 /** Why a plan cannot make changes. */
 export interface PlanBlock {
   /** Machine-readable code. */
@@ -303,4 +340,8 @@ export interface Plan {
   warnings: PlanWarning[];
   /** Overrides to record when the plan is applied (inactivity revocations). */
   overridesToRecord: OverrideToRecord[];
+  /** The member list the plan was made from; absent from plans stored before it was recorded. */
+  membership?: MembershipKnowledge;
+  /** The mass-cancellation safeguard's verdict (enforce mode only); absent when it did not apply. */
+  safeguard?: SafeguardVerdict;
 }

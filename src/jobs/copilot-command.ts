@@ -14,6 +14,10 @@ import { renderUsage } from '../domain/reports/render-usage.js';
 import { createIssueComment } from '../github/comments.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
 import { grantSeats, revokeSeats } from '../operations/seat-overrides.js';
+import { fetchOrgRole } from '../operations/command-permission.js';
+import { confirmPlan } from '../operations/confirm-plan.js';
+import { appendAudit } from '../db/audit-log.js';
+import { renderConfirmAnswer, renderConfirmRefusal } from '../domain/reports/render-confirm-reply.js';
 import { COMMAND_QUEUE, commandJobSchema } from './command-queue.js';
 import { type CommandAnswer, answerCommand, commentOf, renderCommandFailure, reportCommandFailure } from '../reporting/command-reply.js';
 import { describeUserSeat, planFromMirror } from '../reporting/command-status.js';
@@ -141,6 +145,7 @@ async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<Comman
             plan: view.plan,
             planId: null,
             lastReconciledAt: last === null ? null : last.toISOString(),
+            heldPlan: view.heldPlan,
           }),
           status: 'done',
         };
@@ -158,7 +163,53 @@ async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<Comman
     case 'revoke':
       await handToReconciliation(deps, row, command, now);
       return null;
+    case 'confirm':
+      return confirmHeldPlan(deps, row, command.planId, installation.account_login, now);
   }
+}
+
+/**
+ * `/copilot confirm [plan id]`: only an organization owner, as GitHub says at this moment, may let
+ * a held plan's cancellations through; a member of the command teams gets a polite refusal. The
+ * run that carries the confirmation out answers the command.
+ */
+async function confirmHeldPlan(deps: CommandRunDeps, row: CommandRow, planId: string | null, orgLogin: string, now: Date): Promise<CommandAnswer | null> {
+  const role = await fetchOrgRole(deps.octokit, orgLogin, row.commenter);
+  if (role !== 'admin') {
+    await appendAudit(deps.db, {
+      org: row.org,
+      actor: row.commenter,
+      actorType: 'user',
+      action: 'command.refused',
+      target: 'confirm',
+      reason: `${row.source} (only organization owners may confirm held cancellations)`,
+      details: { commandId: row.id, repository: row.repository, issue: row.issue_number, commentId: row.comment_id, planId },
+      at: now,
+    });
+    deps.log.info({ org: row.org, commandId: row.id, commenter: row.commenter }, 'confirmation refused: not an organization owner');
+    return { body: renderConfirmRefusal(row.source, row.commenter), status: 'refused' };
+  }
+  const outcome = await confirmPlan(
+    { db: deps.db, boss: deps.boss },
+    {
+      org: row.org,
+      installationId: Number(row.installation_id),
+      planId,
+      actor: row.commenter,
+      actorType: 'user',
+      trigger: 'command',
+      report: { kind: 'command_reply', commandId: row.id },
+      details: { commandId: row.id, repository: row.repository, issue: row.issue_number, commentId: row.comment_id },
+      at: now,
+    },
+    async (trx, result) => {
+      if (result.kind === 'confirmed') await markCommandWaiting(trx, row.id, null);
+    },
+  );
+  deps.log.info({ org: row.org, commandId: row.id, outcome: outcome.kind }, 'confirmation handled');
+  if (outcome.kind === 'confirmed') return null;
+  const body = renderConfirmAnswer(row.source, { ...outcome, org: orgLogin });
+  return { body, status: outcome.kind === 'not_found' ? 'failed' : 'done', error: outcome.kind === 'not_found' ? 'no such plan' : null };
 }
 
 /**

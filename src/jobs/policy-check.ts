@@ -3,10 +3,10 @@ import type { PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
 import { findInstallation } from '../db/installations.js';
-import { loadSnapshot } from '../db/mirror.js';
+import { loadSnapshot, mirrorMembership } from '../db/mirror.js';
 import { listActiveOverrides, toSeatOverride } from '../db/overrides.js';
 import type { Database } from '../db/schema.js';
-import { planReconciliation } from '../domain/planner/plan-reconciliation.js';
+import { planWithSafeguard } from '../domain/planner/safeguard.js';
 import { parsePolicy } from '../domain/policy/parse-policy.js';
 import type { Policy } from '../domain/policy/policy-schema.js';
 import type { CheckRunReport } from '../domain/reports/check-run-types.js';
@@ -62,8 +62,10 @@ export async function checkPullRequestPolicy(
   const now = deps.now();
   const snapshot = await loadSnapshot(deps.db, job.org, job.owner);
   const overrides = (await listActiveOverrides(deps.db, job.org, now)).map(toSeatOverride);
-  // A pull request that deletes the policy is planned as no policy: the check says so.
-  const plan = planReconciliation({ policy, snapshot, overrides, now: now.toISOString() });
+  const membership = await mirrorMembership(deps.db, job.org);
+  // A pull request that deletes the policy is planned as no policy: the check says so. Its plan
+  // goes through the safeguard, so the check says when applying it would be held for confirmation.
+  const plan = planWithSafeguard({ policy, snapshot, overrides, now: now.toISOString(), membership });
   return renderPolicyCheck({ state: 'valid', plan });
 }
 

@@ -3,19 +3,20 @@ import type { Logger } from 'pino';
 import { appendAudit, appendAuditEntries } from '../db/audit-log.js';
 import { recordDomainEvents } from '../db/domain-events.js';
 import { findInstallation } from '../db/installations.js';
-import { loadSnapshot, recordAppliedSeatChanges, replaceOrgGraph, replaceSeats, upsertBilling } from '../db/mirror.js';
+import { loadSnapshot, readSyncState, recordAppliedSeatChanges, replaceOrgGraph, replaceSeats, upsertBilling } from '../db/mirror.js';
 import { createOverrides, liftedOverrideEntries, listActiveOverrides, toSeatOverride } from '../db/overrides.js';
-import { finishPlan, recordChangeResults, storePlan, summarizeChanges } from '../db/plans.js';
+import { findPlan, finishPlan, recordChangeResults, storePlan, summarizeChanges, supersedeHeldPlans } from '../db/plans.js';
 import { lockApplyingPlan, recordPlanRun } from '../db/plan-reports.js';
 import { readStoredPolicy, savePolicy } from '../db/policies.js';
 import type { Database } from '../db/schema.js';
 import type { AuditEntryInput } from '../domain/audit/audit-entry.js';
-import type { Plan } from '../domain/plan-types.js';
-import { planReconciliation } from '../domain/planner/plan-reconciliation.js';
+import type { OrgSnapshot, Plan, PlanEntry } from '../domain/plan-types.js';
+import { type SafeguardConfirmation, planWithSafeguard } from '../domain/planner/safeguard.js';
 import { type PolicyError, parsePolicy } from '../domain/policy/parse-policy.js';
 import type { Policy } from '../domain/policy/policy-schema.js';
 import { predominantPlanType } from '../domain/planner/seat-cost.js';
 import { applySeatChanges } from '../github/apply-seat-changes.js';
+import { checkOrgMemberships } from '../github/check-org-membership.js';
 import { fetchCopilotBilling } from '../github/fetch-copilot-billing.js';
 import { fetchCopilotSeats } from '../github/fetch-copilot-seats.js';
 import { type GraphqlClient, fetchOrgGraph } from '../github/fetch-org-graph.js';
@@ -41,6 +42,8 @@ export interface ReconcileDeps {
   policyLocation: PolicyLocation;
   /** Usernames per seat add/cancel request. */
   batchSize: number;
+  /** Hours members and teams may age before a plan that cancels re-syncs them (config.mirrorMaxAgeHours; 24 unless told). */
+  mirrorMaxAgeHours?: number;
   now: () => Date;
   /** The pg-boss id of the reconcile job, stored with the plan (the sweeper asks whether it is still live). */
   jobId?: string;
@@ -57,7 +60,16 @@ export interface LoadedPolicy {
 
 /** What a run did. */
 export interface ReconcileResult {
-  status: 'skipped' | 'planned' | 'applied' | 'partially_applied' | 'report_only' | 'blocked' | 'no_policy' | 'invalid_policy';
+  status:
+    | 'skipped'
+    | 'planned'
+    | 'applied'
+    | 'partially_applied'
+    | 'awaiting_confirmation'
+    | 'report_only'
+    | 'blocked'
+    | 'no_policy'
+    | 'invalid_policy';
   planId: string | null;
   plan: Plan | null;
   policy: LoadedPolicy | null;
@@ -129,11 +141,21 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
   const orgLogin = installation.account_login;
   const started = deps.now();
 
-  if (job.refreshGraph) {
+  // Members and teams that never completed a full sync prove nothing about who left: such a run
+  // syncs first. A sync that fails or comes back torn throws, so the run fails and retries; it
+  // never yields a plan.
+  let membersAsOf = (await readSyncState(db, org))?.membersSyncedAt ?? null;
+  let graphReadThisRun = false;
+  const syncGraph = async (why: string) => {
+    const at = deps.now();
     const graph = await fetchOrgGraph(deps.graphql, orgLogin);
-    await replaceOrgGraph(db, org, graph, started);
-    log.info({ org, members: graph.members.length, teams: graph.teams.length, requests: graph.requests }, 'members and teams synced');
-  }
+    await replaceOrgGraph(db, org, graph, at);
+    membersAsOf = at;
+    graphReadThisRun = true;
+    log.info({ org, why, members: graph.members.length, teams: graph.teams.length, requests: graph.requests }, 'members and teams synced');
+  };
+  if (job.refreshGraph) await syncGraph('asked');
+  else if (membersAsOf === null) await syncGraph('never fully synced');
   const [seatList, billing] = await Promise.all([fetchCopilotSeats(deps.octokit, orgLogin), fetchCopilotBilling(deps.octokit, orgLogin)]);
   await replaceSeats(db, org, seatList.seats, started);
   await upsertBilling(db, org, billing, started);
@@ -142,12 +164,61 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
   await settleAbandonedPlansOfOrg({ db, log, now: deps.now, queueReport: deps.queueReport && ((trx, p) => deps.queueReport!(trx, p.id)) }, org, seatList.seats);
 
   const policy = await loadPolicy(deps, org, orgLogin);
-  const snapshot = await loadSnapshot(db, org, orgLogin);
   const overrides = (await listActiveOverrides(db, org, started)).map(toSeatOverride);
+  const confirmation = job.confirmPlanId === undefined ? null : await loadConfirmation(db, org, job.confirmPlanId);
+  let snapshot = await loadSnapshot(db, org, orgLogin);
   // An invalid policy changes nothing: it is planned as if absent and reported with its errors.
-  const plan = planReconciliation({ policy: policy.policy, snapshot, overrides, now: started.toISOString() });
+  const planNow = (unconfirmedLeavers: readonly number[] = []) =>
+    planWithSafeguard(
+      {
+        policy: policy.policy,
+        snapshot,
+        overrides,
+        now: started.toISOString(),
+        membership: { complete: membersAsOf !== null, asOf: membersAsOf?.toISOString() ?? null },
+        unconfirmedLeavers,
+      },
+      confirmation,
+    );
+  let plan = planNow();
+  const resyncAndReplan = async (why: string) => {
+    await syncGraph(why);
+    snapshot = await loadSnapshot(db, org, orgLogin);
+    plan = planNow();
+  };
+  if (job.apply && plan.mode === 'enforce' && plan.status === 'ok' && !graphReadThisRun) {
+    // A plan that cancels is made from members and teams no older than the configured age.
+    const maxAgeMs = (deps.mirrorMaxAgeHours ?? 24) * 3_600_000;
+    if (cancellationsOf(plan).length > 0 && membersAsOf !== null && started.getTime() - membersAsOf.getTime() > maxAgeMs) {
+      await resyncAndReplan(`older than ${deps.mirrorMaxAgeHours ?? 24} hours`);
+    }
+  }
+  if (job.apply && plan.mode === 'enforce' && plan.status === 'ok' && !graphReadThisRun) {
+    const leavers = cancellationsOf(plan).filter((e) => e.reason.code === 'not_org_member' && e.userId !== null);
+    if (leavers.length > 0) {
+      const fullSyncCost = graphSyncRequests(snapshot);
+      if (leavers.length > fullSyncCost) {
+        await resyncAndReplan(`${leavers.length} departures to confirm, a full sync costs about ${fullSyncCost} requests`);
+      } else {
+        // GitHub confirms each departure before its seat is cancelled; a lookup that fails is no verdict.
+        const answers = await checkOrgMemberships(deps.octokit, orgLogin, leavers.map((e) => e.login));
+        const stillMembers = answers.filter((a) => a.state === 'member');
+        const unknown = answers.flatMap((a, i) => (a.state === 'unknown' ? [{ login: a.login, userId: leavers[i]!.userId!, error: a.error }] : []));
+        log.info({ org, lookups: answers.length, stillMembers: stillMembers.length, unknown: unknown.length }, 'departures confirmed with GitHub');
+        if (stillMembers.length > 0) {
+          // The mirror missed someone joining (or a team change with it): only a full sync can say what else it missed.
+          await resyncAndReplan(`${stillMembers.length} seat holders missing from the mirror are members`);
+        } else if (unknown.length > 0) {
+          log.warn({ org, unconfirmed: unknown.map((u) => ({ login: u.login, error: u.error })) }, 'departures GitHub could not confirm are not cancelled');
+          plan = planNow(unknown.map((u) => u.userId));
+        }
+      }
+    }
+  }
   const changes = plan.toAdd.length + plan.toCancel.length;
   const willApply = job.apply && plan.mode === 'enforce' && plan.status === 'ok' && changes > 0;
+  // Over the safeguard the adds are applied and the cancellations wait for an owner's confirmation.
+  const awaitingConfirmation = job.apply && (plan.safeguard?.held.length ?? 0) > 0;
   const actor = actorOf(job);
 
   const finalStatus = (): ReconcileResult['status'] => {
@@ -155,7 +226,29 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
     if (plan.status === 'no_policy') return 'no_policy';
     if (plan.status === 'blocked') return 'blocked';
     if (plan.mode === 'report') return 'report_only';
+    if (awaitingConfirmation) return 'awaiting_confirmation';
     return job.apply ? 'applied' : 'planned';
+  };
+  // A plan holding cancellations supersedes an older held one; the event lets people know it waits for them.
+  const holdForConfirmation = async (trx: Transaction<Database>, id: string) => {
+    const superseded = await supersedeHeldPlans(trx, org, id);
+    const verdict = plan.safeguard!;
+    await recordDomainEvents(trx, [
+      {
+        type: 'plan.awaiting_confirmation',
+        org,
+        payload: { planId: id, held: verdict.held.length, limit: verdict.limit, seatsHeld: verdict.seatsHeld, cancellations: verdict.cancellations, superseded },
+      },
+    ]);
+    await appendAuditEntries(trx, org, [
+      {
+        ...actor,
+        action: 'plan.held',
+        target: id,
+        reason: `${verdict.held.length} cancellations held for an organization owner's confirmation (limit ${verdict.limit} of ${verdict.seatsHeld} seats held)`,
+        details: { trigger: job.trigger, superseded },
+      },
+    ]);
   };
 
   const planId = await db.transaction().execute(async (trx) => {
@@ -165,9 +258,25 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
       actor: job.actor,
       plan,
       policySha: policy.sha,
-      status: willApply ? 'applying' : plan.status === 'no_policy' ? (policy.errors ? 'invalid_policy' : 'no_policy') : plan.status === 'blocked' ? 'blocked' : plan.mode === 'report' ? 'report_only' : job.apply ? 'applied' : 'planned',
+      status: willApply
+        ? 'applying'
+        : plan.status === 'no_policy'
+          ? policy.errors
+            ? 'invalid_policy'
+            : 'no_policy'
+          : plan.status === 'blocked'
+            ? 'blocked'
+            : plan.mode === 'report'
+              ? 'report_only'
+              : awaitingConfirmation
+                ? 'awaiting_confirmation'
+                : job.apply
+                  ? 'applied'
+                  : 'planned',
+      confirmsPlanId: confirmation?.planId ?? null,
     });
     await recordPlanRun(trx, id, { jobId: deps.jobId ?? null, report: job.report, policyErrors: policy.errors });
+    if (awaitingConfirmation && !willApply) await holdForConfirmation(trx, id);
     // A plan not applied is finished as stored: its report goes out with it.
     if (!willApply) await deps.queueReport?.(trx, id);
     if (plan.violations.length > 0) {
@@ -234,7 +343,7 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
       cancelled: summary.done.filter((c) => c.op === 'cancel').map((c) => c.login),
       failed: summary.failed.map((f) => ({ login: f.login, action: f.op, message: f.error })),
     };
-    status = result.failed.length > 0 || failedKeys.size > 0 ? 'partially_applied' : 'applied';
+    status = result.failed.length > 0 || failedKeys.size > 0 ? 'partially_applied' : awaitingConfirmation ? 'awaiting_confirmation' : 'applied';
     await db.transaction().execute(async (trx) => {
       // A run that outlived its job's expiry may find its plan settled by the sweeper meanwhile; the settlement stands.
       if (!(await lockApplyingPlan(trx, planId))) {
@@ -253,13 +362,43 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
         ...created.map((o) => ({ actor: 'ceos', actorType: 'app' as const, action: 'override.created', target: o.login, reason: o.reason, details: { overrideId: o.id, kind: o.kind, planId } })),
         { ...actor, action: 'reconciliation.applied', target: planId, reason: `${outcome!.added.length} added, ${outcome!.cancelled.length} cancelled, ${outcome!.failed.length} failed`, details: { trigger: job.trigger }, idempotencyKey: planAppliedKey(planId) },
       ]);
-      await finishPlan(trx, planId, status === 'partially_applied' ? 'partially_applied' : 'applied');
+      await finishPlan(trx, planId, status === 'partially_applied' ? 'partially_applied' : awaitingConfirmation ? 'awaiting_confirmation' : 'applied');
+      if (awaitingConfirmation && status !== 'partially_applied') await holdForConfirmation(trx, planId);
       await recordDomainEvents(trx, [{ type: 'reconciliation.finished', org, payload: { planId, status, added: outcome!.added.length, cancelled: outcome!.cancelled.length, failed: outcome!.failed.length } }]);
       await deps.queueReport?.(trx, planId);
     });
   } else {
+    // A held plan with nothing to add was applied too: it changed nothing, which its report says.
+    if (awaitingConfirmation) outcome = { added: [], cancelled: [], failed: [] };
     await recordDomainEvents(db, [{ type: 'reconciliation.finished', org, payload: { planId, status, added: 0, cancelled: 0, failed: 0 } }]);
   }
   log.info({ org, planId, status, adds: plan.toAdd.length, cancels: plan.toCancel.length, violations: plan.violations.length }, 'reconciliation finished');
   return { status, planId, plan, policy, outcome };
+}
+
+/** Every cancellation a plan makes or holds for confirmation. */
+function cancellationsOf(plan: Plan): PlanEntry[] {
+  return [...plan.toCancel, ...(plan.safeguard?.held ?? [])];
+}
+
+/**
+ * About how many GraphQL requests a full sync of members and teams costs, from the mirror's
+ * sizes: members and teams page 100 at a time in shared requests, and teams of more than 100
+ * members are followed up 20 at a time (see fetchOrgGraph).
+ */
+function graphSyncRequests(snapshot: OrgSnapshot): number {
+  const pages = Math.max(1, Math.ceil(snapshot.members.length / 100), Math.ceil(snapshot.teams.length / 100));
+  const largeTeams = Object.values(snapshot.teamMemberships).filter((logins) => logins.length > 100).length;
+  return pages + Math.ceil(largeTeams / 20);
+}
+
+/**
+ * The confirmation a run carries out: the held plan an owner confirmed, and the cancellations it
+ * held. A plan that is not (or no longer) confirmed gives none, and the run plans as any other.
+ */
+async function loadConfirmation(db: Kysely<Database>, org: string, planId: string): Promise<SafeguardConfirmation | null> {
+  const row = await findPlan(db, org, planId);
+  if (row === undefined || row.status !== 'confirmed' || row.confirmed_by === null) return null;
+  const held = (row.plan as Plan).safeguard?.held ?? [];
+  return { planId: row.id, confirmedBy: row.confirmed_by, userIds: held.flatMap((e) => (e.userId === null ? [] : [e.userId])) };
 }

@@ -28,6 +28,8 @@ export const reconcileJobSchema = z.object({
   /** Apply the plan when the policy is in enforce mode; false only plans. */
   apply: z.boolean().default(true),
   report: reportTargetSchema.default({ kind: 'none' }),
+  /** Carry out an owner's confirmation of this held plan: cancel what it held that is still due. */
+  confirmPlanId: z.string().uuid().optional(),
 });
 
 export type ReconcileJobData = z.input<typeof reconcileJobSchema>;

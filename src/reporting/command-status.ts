@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
-import { loadSnapshot } from '../db/mirror.js';
+import { loadSnapshot, mirrorMembership } from '../db/mirror.js';
+import { newestHeldPlan } from '../db/plans.js';
 import { listActiveOverrides, toSeatOverride } from '../db/overrides.js';
 import { readStoredPolicy } from '../db/policies.js';
 import type { Database } from '../db/schema.js';
 import type { OrgSnapshot, Plan, SeatOverride } from '../domain/plan-types.js';
-import { planReconciliation } from '../domain/planner/plan-reconciliation.js';
+import type { HeldPlanSummary } from '../domain/reports/safeguard-sections.js';
+import { planWithSafeguard } from '../domain/planner/safeguard.js';
 import { type TeamIndex, expandTeamMembers, indexTeams } from '../domain/planner/team-members.js';
 import type { Policy } from '../domain/policy/policy-schema.js';
 import type { UserSeatStatus } from '../domain/reports/user-seat-status.js';
@@ -21,19 +23,31 @@ export interface MirrorView {
   overrides: SeatOverride[];
   /** A dry-run plan computed from the above. */
   plan: Plan;
+  /** The newest plan whose cancellations wait for an owner's confirmation, or null. */
+  heldPlan: HeldPlanSummary | null;
+}
+
+/** The newest held plan of an organization, summarised. */
+export async function findHeldPlan(db: Kysely<Database>, org: string): Promise<HeldPlanSummary | null> {
+  const row = await newestHeldPlan(db, org);
+  if (row === undefined) return null;
+  const safeguard = (row.plan as Plan).safeguard;
+  return { id: row.id, createdAt: new Date(row.created_at).toISOString(), held: safeguard?.held ?? [], limit: safeguard?.limit ?? 0 };
 }
 
 /** Plans from the mirror, without asking GitHub: what `status` and `report` answer from. */
 export async function planFromMirror(db: Kysely<Database>, org: string, orgLogin: string, now: Date): Promise<MirrorView> {
-  const [stored, snapshot, overrideRows] = await Promise.all([
+  const [stored, snapshot, overrideRows, membership, heldPlan] = await Promise.all([
     readStoredPolicy(db, org),
     loadSnapshot(db, org, orgLogin),
     listActiveOverrides(db, org, now),
+    mirrorMembership(db, org),
+    findHeldPlan(db, org),
   ]);
   const policy = stored?.policy ?? null;
   const overrides = overrideRows.map(toSeatOverride);
-  const plan = planReconciliation({ policy, snapshot, overrides, now: now.toISOString() });
-  return { policy, snapshot, overrides, plan };
+  const plan = planWithSafeguard({ policy, snapshot, overrides, now: now.toISOString(), membership });
+  return { policy, snapshot, overrides, plan, heldPlan };
 }
 
 /**

@@ -38,6 +38,7 @@ function samplePlan(): Plan {
     },
     overrides: [],
     now: '2026-11-29T00:00:00.000Z',
+    membership: { complete: true, asOf: '2026-11-29T00:00:00.000Z' },
   });
 }
 

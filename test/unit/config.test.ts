@@ -58,6 +58,7 @@ describe('loadConfig', () => {
       resyncSchedule: '17 3 * * *',
       pruneSchedule: '41 * * * *',
       retention: {
+      mirrorMaxAgeHours: 24,
         deliveryPayloadDays: 7,
         deliveryDays: 30,
         deadLetterDays: 90,
@@ -157,6 +158,7 @@ describe('loadConfig', () => {
     ['CEOS_RESYNC_SCHEDULE', '17 25 * * *'],
     ['CEOS_PRUNE_SCHEDULE', '0 0 * * * *'],
     ['CEOS_PRUNE_SCHEDULE', ''],
+    ['CEOS_MIRROR_MAX_AGE_HOURS', '0'],
     ['CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS', '0'],
     ['CEOS_RETAIN_DEAD_LETTER_DAYS', 'forever'],
     ['CEOS_PRUNE_BATCH_SIZE', '10'],

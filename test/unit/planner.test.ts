@@ -60,8 +60,11 @@ function override(login: string, kind: 'grant' | 'revoke', fields: Partial<SeatO
   return { id: `o-${login}-${kind}`, login, userId: null, kind, actor: 'admin', reason: 'asked', expiresAt: null, createdAt: daysAgo(3), ...fields };
 }
 
+/** A member list read whole from GitHub a day before the plan. */
+const COMPLETE = { complete: true, asOf: daysAgo(1) } as const;
+
 function plan(p: Policy | null, snapshot: OrgSnapshot, overrides: SeatOverride[] = []): Plan {
-  return planReconciliation({ policy: p, snapshot, overrides, now: NOW });
+  return planReconciliation({ policy: p, snapshot, overrides, now: NOW, membership: COMPLETE });
 }
 
 const logins = (entries: { login: string }[]) => entries.map((e) => e.login);
@@ -164,6 +167,7 @@ describe('grant and deny', () => {
   it('cancels a seat held by someone who left the org', () => {
     const s = org({ members: [], seats: [seat('gone')] });
     const p = plan(policy({ seats: { grant: { users: ['gone'] } } }), s);
+    expect(p.membership).toEqual(COMPLETE);
     expect(codes(p.toCancel)).toEqual(['not_org_member']);
   });
 
@@ -179,6 +183,46 @@ describe('grant and deny', () => {
     expect(p.warnings).toEqual([
       { code: 'unknown_team', path: 'seats.grant.teams', name: 'enginering', text: expect.stringContaining('"enginering"') },
     ]);
+  });
+});
+
+describe('member lists that cannot prove someone left', () => {
+  const snapshot = org({ members: ['alice'], seats: [seat('alice'), seat('gone'), seat('also-gone'), seat('nobody')] });
+  const p = policy({ seats: { grant: { users: ['alice', 'gone'] } } });
+  const planWith = (membership: { complete: boolean; asOf: string | null }, unconfirmedLeavers?: number[]) =>
+    planReconciliation({ policy: p, snapshot, overrides: [], now: NOW, membership, unconfirmedLeavers });
+  const idOf = (login: string) => snapshot.seats.find((s) => s.assigneeLogin === login)!.assigneeId;
+
+  it.each([
+    { name: 'complete list', membership: COMPLETE, unconfirmed: [] as string[], cancelled: ['also-gone', 'gone', 'nobody'], unproven: [] as string[] },
+    { name: 'never fully synced', membership: { complete: false, asOf: null }, unconfirmed: [], cancelled: [], unproven: ['also-gone', 'gone', 'nobody'] },
+    { name: 'incomplete but once synced', membership: { complete: false, asOf: daysAgo(3) }, unconfirmed: [], cancelled: [], unproven: ['also-gone', 'gone', 'nobody'] },
+    { name: 'complete, one departure GitHub could not confirm', membership: COMPLETE, unconfirmed: ['gone'], cancelled: ['also-gone', 'nobody'], unproven: ['gone'] },
+  ])('$name', ({ membership, unconfirmed, cancelled, unproven }) => {
+    const result = planWith(membership, unconfirmed.map(idOf));
+    expect(result.membership).toEqual(membership);
+    expect(logins(result.toCancel)).toEqual(cancelled);
+    expect(codes(result.toCancel).every((c) => c === 'not_org_member')).toBe(true);
+    const left = result.leftAlone.filter((e) => e.reason.code === 'membership_unconfirmed');
+    expect(logins(left)).toEqual(unproven);
+    // Kept seats are held after the plan; members are still planned normally.
+    expect(result.seats.after.total).toBe(4 - cancelled.length);
+    expect(logins(result.toAdd)).toEqual([]);
+  });
+
+  it('says why a seat is left alone', () => {
+    expect(planWith({ complete: false, asOf: null }).leftAlone[0]!.reason).toEqual({
+      code: 'membership_unconfirmed',
+      because: 'incomplete_member_list',
+      text: 'not in the member list, which is incomplete (no full sync of members has completed): not cancelled',
+    });
+    expect(planWith(COMPLETE, [idOf('also-gone')]).leftAlone[0]!.reason).toMatchObject({ code: 'membership_unconfirmed', because: 'lookup_failed' });
+  });
+
+  it('still cancels members for the policy with an incomplete list', () => {
+    const s = org({ members: ['alice', 'bob'], seats: [seat('bob')] });
+    const result = planReconciliation({ policy: p, snapshot: s, overrides: [], now: NOW, membership: { complete: false, asOf: null } });
+    expect(codes(result.toCancel)).toEqual(['not_granted']);
   });
 });
 
@@ -514,6 +558,7 @@ describe('determinism', () => {
       }),
       overrides: [override('user-3', 'revoke'), override('user-50', 'grant')],
       now: NOW,
+      membership: COMPLETE,
     };
     const first = planReconciliation(base);
     for (const seed of [1, 2, 3]) {

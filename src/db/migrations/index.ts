@@ -8,6 +8,8 @@ import * as retention from './2026-12-01T2100-retention.js';
 import * as identity from './2026-12-01T1000-identity.js';
 import * as auditIdempotency from './2026-12-01T1100-audit-idempotency.js';
 import * as reportRuns from './2026-12-01T1110-report-runs.js';
+import * as planHolds from './2026-12-01T1200-plan-holds.js';
+import * as apiKeys from './2026-12-01T1400-api-keys.js';
 
 /**
  * Every migration, by name. Listed statically so the compiled app and the tests see the same set
@@ -21,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T1000-identity': identity,
   '2026-12-01T1100-audit-idempotency': auditIdempotency,
   '2026-12-01T1110-report-runs': reportRuns,
+  '2026-12-01T1200-plan-holds': planHolds,
   '2026-12-01T1300-command-limits': commandLimits,
   '2026-12-01T2100-retention': retention,
 };

@@ -24,7 +24,8 @@ export type Command =
   | { verb: 'apply' }
   | ({ verb: 'grant' } & SeatOverrideCommand)
   | ({ verb: 'revoke' } & SeatOverrideCommand)
-  | { verb: 'report' };
+  | { verb: 'report' }
+  | { verb: 'confirm'; /** The held plan to confirm, or `null` for the newest. */ planId: string | null };
 
 /** The verbs `/copilot` understands. */
 export type CommandVerb = Command['verb'];

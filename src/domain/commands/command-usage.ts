@@ -11,6 +11,7 @@ export const COMMAND_USAGE = `**\`/copilot\` commands**
 | \`/copilot grant @user… [--for 30d] [--reason "…"]\` | Gives the users a seat whatever the policy says, for the given time or until the override is removed. |
 | \`/copilot revoke @user… [--for 30d] [--reason "…"]\` | Takes the users' seats away whatever the policy says, for the given time or until the override is removed. |
 | \`/copilot report\` | Shows the compliance report: seats held outside the policy, inactive seats, the cap and the budget. |
+| \`/copilot confirm [plan id]\` | Confirms the cancellations a plan held for being over \`safeguards.max_cancellations\` (the newest held plan unless an id is given). CEOS plans again and cancels the held seats that are still due. Organization owners only. |
 
 - Write users as \`@login\`, separated by spaces or commas; several users can be given at once.
 - \`--for\` takes a whole number of hours, days or weeks (\`12h\`, \`30d\`, \`2w\`), at most 365 days.

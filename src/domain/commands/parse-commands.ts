@@ -10,7 +10,9 @@ export const MAX_LOGINS_PER_COMMAND = 100;
 /** The longest `--reason` accepted, in characters. */
 export const MAX_REASON_LENGTH = 500;
 
-const VERBS: readonly CommandVerb[] = ['help', 'status', 'plan', 'apply', 'grant', 'revoke', 'report'];
+const VERBS: readonly CommandVerb[] = ['help', 'status', 'plan', 'apply', 'grant', 'revoke', 'report', 'confirm'];
+
+const PLAN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type LineResult = { ok: true; command: Command } | { ok: false; message: string };
 
@@ -88,6 +90,8 @@ function parseCommandLine(rest: string): LineResult {
     case 'grant':
     case 'revoke':
       return parseOverride(verb, args);
+    case 'confirm':
+      return parseConfirm(args);
     default:
       return { ok: false, message: unknownVerbMessage(first.value) };
   }
@@ -104,6 +108,18 @@ function parseStatus(args: readonly CommandToken[]): LineResult {
   const login = readLogin(args[0] as CommandToken, 'status', false);
   if (!login.ok) return login;
   return { ok: true, command: { verb: 'status', login: login.login } };
+}
+
+function parseConfirm(args: readonly CommandToken[]): LineResult {
+  if (args.length === 0) return { ok: true, command: { verb: 'confirm', planId: null } };
+  const id = (args[0] as CommandToken).value;
+  if (args.length > 1 || !PLAN_ID.test(id)) {
+    return {
+      ok: false,
+      message: `\`/copilot confirm\` takes at most one plan id, as \`/copilot status\` shows it (e.g. \`/copilot confirm 3f2b8c1e-5d4a-4e2b-9c1f-7a6b5c4d3e2f\`); ${quoteInput(args.map((a) => a.value).join(' '))} is not one.`,
+    };
+  }
+  return { ok: true, command: { verb: 'confirm', planId: id.toLowerCase() } };
 }
 
 function parseOverride(verb: 'grant' | 'revoke', args: readonly CommandToken[]): LineResult {

@@ -52,4 +52,12 @@ export const reasons = {
     text: `pending cancellation, inactive ${days} days`,
   }),
   overCap: (max: number): PlanReason => ({ code: 'over_cap', max, text: `over cap (max ${max})` }),
+  membershipUnconfirmed: (because: 'incomplete_member_list' | 'lookup_failed'): PlanReason => ({
+    code: 'membership_unconfirmed',
+    because,
+    text:
+      because === 'incomplete_member_list'
+        ? 'not in the member list, which is incomplete (no full sync of members has completed): not cancelled'
+        : 'not in the member list, and GitHub could not confirm they left the org: not cancelled',
+  }),
 };

@@ -5,6 +5,7 @@ import type {
   CopilotSeat,
   GrantReason,
   InactiveReason,
+  MembershipKnowledge,
   OrgMember,
   OrgSnapshot,
   OverrideToRecord,
@@ -31,6 +32,21 @@ export interface PlannerInput {
   overrides: readonly SeatOverride[];
   /** The time the plan is for (ISO 8601); inactivity and override expiry are measured against it. */
   now: string;
+  /**
+   * Whether `snapshot.members` is every member, and as of when. With an incomplete list no seat
+   * is cancelled as "not an org member": absence from it proves nothing.
+   */
+  membership: MembershipKnowledge;
+  /**
+   * Seat holders (user ids) missing from the member list whose departure GitHub could not
+   * confirm: their seats are left alone, not cancelled as "not an org member".
+   */
+  unconfirmedLeavers?: readonly number[];
+  /**
+   * Seat holders (user ids) whose cancellation is held for an owner's confirmation (the
+   * safeguard, see planWithSafeguard): their seats are kept and counted as held after the plan.
+   */
+  holdCancellations?: readonly number[];
 }
 
 const DAY_MS = 86_400_000;
@@ -220,6 +236,7 @@ function inertPlan(input: PlannerInput, status: 'no_policy' | 'blocked'): Plan {
     violations: [],
     warnings: [],
     overridesToRecord: [],
+    membership: { complete: input.membership.complete, asOf: input.membership.asOf },
   };
 }
 
@@ -255,6 +272,9 @@ export function planReconciliation(input: PlannerInput): Plan {
     }
   }
   const overrides = activeOverrides(input.overrides, ids, nowMs);
+  const unconfirmedLeavers = new Set(input.unconfirmedLeavers ?? []);
+  const membershipProven = (userId: number) => input.membership.complete && !unconfirmedLeavers.has(userId);
+  const holdCancellations = new Set(input.holdCancellations ?? []);
   const rules: Rules = {
     members,
     denyUsers: resolveSet(ids, policy.seats.deny?.users ?? []),
@@ -329,7 +349,10 @@ export function planReconciliation(input: PlannerInput): Plan {
     }
 
     const cancelBecause = decision.wanted ? inactive : decision.reason;
-    if (cancelBecause === null) {
+    const unproven = cancelBecause?.code === 'not_org_member' && !membershipProven(userId);
+    // A held cancellation is the safeguard's to report (plan.safeguard.held); the seat stays.
+    if (cancelBecause === null || unproven || holdCancellations.has(userId)) {
+      if (unproven) leftAlone.push({ login, userId, reason: reasons.membershipUnconfirmed(input.membership.complete ? 'lookup_failed' : 'incomplete_member_list') });
       keptPerUser++;
       costAfterCents += seatCents;
       continue;
@@ -428,5 +451,6 @@ export function planReconciliation(input: PlannerInput): Plan {
     violations: [...orgViolations, ...violations],
     warnings: unknownTeamWarnings(policy, teams),
     overridesToRecord,
+    membership: { complete: input.membership.complete, asOf: input.membership.asOf },
   };
 }

@@ -16,6 +16,8 @@ export const POLICY_DEFAULTS = {
   commandTeams: [],
   /** Monthly seat price in USD by Copilot plan, when `budget.seat_price_usd` is not set. */
   seatPriceUsd: { business: 19, enterprise: 39 },
+  /** Most cancellations one plan may send without an owner's confirmation (never fewer than 10). */
+  maxCancellations: '10%',
 } as const;
 
 // EMU logins carry an `_shortcode` suffix, so underscores are allowed.
@@ -139,6 +141,32 @@ const commandsSchema = z.strictObject(
   { error: 'commands must be a mapping with "teams" and/or "repositories"' },
 );
 
+const MAX_CANCELLATIONS_MESSAGE =
+  'safeguards.max_cancellations must be a positive whole number of seats (e.g. 25) or a percentage of the seats held in quotes (e.g. "10%")';
+
+const safeguardsSchema = z.strictObject(
+  {
+    max_cancellations: z
+      .union(
+        [
+          z.number({ error: MAX_CANCELLATIONS_MESSAGE }).int({ error: MAX_CANCELLATIONS_MESSAGE }).positive({ error: MAX_CANCELLATIONS_MESSAGE }),
+          z
+            .string({ error: MAX_CANCELLATIONS_MESSAGE })
+            .regex(/^(?:100(?:\.0+)?|[1-9][0-9]?(?:\.[0-9]+)?)%$/, {
+              error: (issue) =>
+                `safeguards.max_cancellations "${String(issue.input)}" is not a percentage from 1% to 100% (e.g. "10%"); a number of seats is written without quotes`,
+            }),
+        ],
+        { error: MAX_CANCELLATIONS_MESSAGE },
+      )
+      .default(POLICY_DEFAULTS.maxCancellations)
+      .describe(
+        'Most seats one plan may cancel without an organization owner\'s confirmation: a number of seats, or "N%" of the seats held before the plan. Never fewer than 10. A plan over it applies its adds and holds every cancellation until an owner runs /copilot confirm.',
+      ),
+  },
+  { error: 'safeguards must be a mapping with "max_cancellations"' },
+);
+
 /** Zod schema of `.github/copilot-policy.yml`, version 1. */
 export const policySchema = z
   .strictObject(
@@ -165,6 +193,7 @@ export const policySchema = z
         .default(POLICY_DEFAULTS.schedule)
         .describe('Reconciliation schedule (5-field cron, UTC).'),
       commands: commandsSchema.optional().describe('Who may use /copilot commands, and where.'),
+      safeguards: safeguardsSchema.optional().describe('Limits that hold a plan for an owner\'s confirmation instead of applying it whole.'),
     },
     { error: 'the policy must be a mapping of keys, starting with "version: 1"' },
   )

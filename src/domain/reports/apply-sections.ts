@@ -5,6 +5,7 @@ import type { SummarySection } from './fit-summary.js';
 import { formatCount, plural } from './format-values.js';
 import { escapeMarkdown, formatLogin, shorten } from './markdown-escape.js';
 import { describeChanges, describeSeatChanges, planChangeSections, planStatusLine } from './plan-sections.js';
+import { heldSection, safeguardNotice } from './safeguard-sections.js';
 import { tableSection } from './table-section.js';
 
 /** The headline of a reconcile: its conclusion, a title and an opening paragraph. */
@@ -24,7 +25,7 @@ export const REPORT_MODE_NOTE = 'Nothing was changed because the policy is in re
  * Says what a reconcile did: nothing (report mode, no policy, blocked, not applied),
  * everything, or part of it with failures.
  */
-export function applyHeadline(plan: Plan, outcome: ApplyOutcome | null): ApplyHeadline {
+export function applyHeadline(plan: Plan, outcome: ApplyOutcome | null, planId: string | null = null): ApplyHeadline {
   if (plan.status === 'blocked') {
     return { conclusion: 'failure', title: 'CEOS cannot change seats', intro: planStatusLine(plan) ?? '' };
   }
@@ -53,10 +54,20 @@ export function applyHeadline(plan: Plan, outcome: ApplyOutcome | null): ApplyHe
       intro: `❌ CEOS ${done}, but ${plural(outcome.failed.length, 'change')} failed. The next reconcile tries them again.`,
     };
   }
-  if (outcome.added.length === 0 && outcome.cancelled.length === 0) {
-    return { conclusion: 'success', title: 'Seats already follow the policy', intro: '✅ Seats already follow the policy: nothing to change.' };
+  const held = plan.safeguard?.status === 'held' || plan.safeguard?.status === 'confirmed' ? plan.safeguard.held.length : 0;
+  if (held > 0) {
+    // Not a failure of the run, but not done either: an owner has to look at the held cancellations.
+    return {
+      conclusion: 'neutral',
+      title: `${plural(held, 'cancellation')} held for confirmation; ${done}`,
+      intro: `CEOS ${done}.\n\n${safeguardNotice(plan, planId, 'holds') ?? ''}`,
+    };
   }
-  return { conclusion: 'success', title: `Seats reconciled: ${done}`, intro: `✅ CEOS ${done}.` };
+  const confirmedNote = plan.safeguard?.status === 'confirmed' ? `\n\n${safeguardNotice(plan, planId, 'holds') ?? ''}` : '';
+  if (outcome.added.length === 0 && outcome.cancelled.length === 0) {
+    return { conclusion: 'success', title: 'Seats already follow the policy', intro: `✅ Seats already follow the policy: nothing to change.${confirmedNote}` };
+  }
+  return { conclusion: 'success', title: `Seats reconciled: ${done}`, intro: `✅ CEOS ${done}.${confirmedNote}` };
 }
 
 /** Tables of what a reconcile changed and what failed; in report mode, what the plan would change. */
@@ -99,6 +110,8 @@ export function applySections(plan: Plan, outcome: ApplyOutcome | null): Summary
       empty: 'No seats cancelled.',
     }),
   );
+  const held = heldSection(plan, 'holds');
+  if (held !== null) sections.push(held);
   return sections;
 }
 

@@ -2,6 +2,7 @@ import type { BudgetVerdict, CapVerdict, Plan, PlanEntry, PlanWarning } from '..
 import type { SummarySection } from './fit-summary.js';
 import { formatCount, formatUsd, plural } from './format-values.js';
 import { escapeMarkdown, formatLogin, shorten } from './markdown-escape.js';
+import { heldSection, type SafeguardTense } from './safeguard-sections.js';
 import { tableSection } from './table-section.js';
 
 /** Longest reason shown in a table cell; the stored plan keeps the whole sentence. */
@@ -85,12 +86,14 @@ export function planStatusLine(plan: Plan): string | null {
   return null;
 }
 
-/** Tables of the people the plan adds, cancels, leaves alone and does not add. */
-export function planChangeSections(plan: Plan): SummarySection[] {
+/** Tables of the people the plan adds, cancels (or holds for confirmation), leaves alone and does not add. */
+export function planChangeSections(plan: Plan, tense: SafeguardTense = 'would_hold'): SummarySection[] {
   const sections = [
     entryTable('Seats to add', 'seats to add', plan.toAdd, 'No seats to add.'),
     entryTable('Seats to cancel', 'seats to cancel', plan.toCancel, 'No seats to cancel.'),
   ];
+  const held = heldSection(plan, tense);
+  if (held !== null) sections.push(held);
   if (plan.leftAlone.length > 0) {
     sections.push(entryTable('Left as they are', 'seats left as they are', plan.leftAlone, ''));
   }

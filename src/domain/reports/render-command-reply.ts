@@ -19,6 +19,7 @@ import {
   planTotalsSection,
   planWarningsSection,
 } from './plan-sections.js';
+import { type HeldPlanSummary, heldPlanSections, safeguardNotice } from './safeguard-sections.js';
 import { tableSection } from './table-section.js';
 import type { UserSeatStatus } from './user-seat-status.js';
 
@@ -43,6 +44,8 @@ export type CommandReplyInput = ReplyBase &
         planId: string | null;
         /** When seats were last reconciled (ISO 8601), or null if never. */
         lastReconciledAt: string | null;
+        /** The newest plan awaiting an owner's confirmation, or null. */
+        heldPlan?: HeldPlanSummary | null;
       }
     | {
         verb: 'status';
@@ -90,7 +93,7 @@ export function renderCommandReply(input: CommandReplyInput): string {
     case 'status':
       if (input.scope === 'org') {
         planId = input.planId;
-        sections.push(...orgStatusSections(input.plan, input.lastReconciledAt), {
+        sections.push(...orgStatusSections(input.plan, input.lastReconciledAt), ...heldPlanSections(input.heldPlan ?? null), {
           kind: 'text',
           markdown: planFooter(input.plan, planId),
         });
@@ -105,6 +108,8 @@ export function renderCommandReply(input: CommandReplyInput): string {
       if (plan.mode === 'report') intro.push('ℹ️ The policy is in report mode: CEOS will not apply this plan.');
       const status = planStatusLine(plan);
       if (status !== null) intro.push(status);
+      const safeguard = safeguardNotice(plan, planId, 'would_hold');
+      if (safeguard !== null) intro.push(safeguard);
       sections.push({ kind: 'text', markdown: intro.join('\n\n') }, planTotalsSection(plan));
       const warnings = planWarningsSection(plan.warnings);
       if (warnings !== null) sections.push(warnings);
@@ -113,7 +118,7 @@ export function renderCommandReply(input: CommandReplyInput): string {
     }
     case 'apply': {
       planId = input.planId;
-      const headline = applyHeadline(input.plan, input.outcome);
+      const headline = applyHeadline(input.plan, input.outcome, input.planId);
       sections.push(
         { kind: 'text', markdown: headline.intro },
         planTotalsSection(input.plan),
@@ -215,7 +220,7 @@ function overrideSections(input: Extract<CommandReplyInput, { verb: 'grant' | 'r
   const reason = command.reason === null ? '' : ` Reason: ${escapeMarkdown(command.reason)}`;
   const recorded = `✅ Recorded a **${input.verb}** override for ${who}${until}.${reason}`;
 
-  const headline = plan.mode === 'report' ? `ℹ️ ${REPORT_MODE_NOTE} This is the plan the override leads to: it ${describeChanges(plan)}.` : applyHeadline(plan, outcome).intro;
+  const headline = plan.mode === 'report' ? `ℹ️ ${REPORT_MODE_NOTE} This is the plan the override leads to: it ${describeChanges(plan)}.` : applyHeadline(plan, outcome, input.planId).intro;
   const sections: SummarySection[] = [
     { kind: 'text', markdown: `${recorded}\n\n${headline}` },
     tableSection({

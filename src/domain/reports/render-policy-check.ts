@@ -1,4 +1,5 @@
 import type { Plan } from '../plan-types.js';
+import { safeguardNotice } from './safeguard-sections.js';
 import type { PolicyError } from '../policy/parse-policy.js';
 import { POLICY_PATH } from '../policy/policy-schema.js';
 import type { CheckAnnotation, CheckRunReport } from './check-run-types.js';
@@ -122,6 +123,8 @@ function renderValid(plan: Plan, planId: string | null, fullReportUrl: string | 
   const status = planStatusLine(plan);
   if (status !== null) intro.push(status);
   if (failing) intro.push('❌ **This policy leaves the organization over its limits**: raise `seats.max` or `budget.monthly_limit_usd`, or grant fewer seats.');
+  const safeguard = safeguardNotice(plan, null, 'would_hold');
+  if (safeguard !== null) intro.push(safeguard);
 
   const sections: SummarySection[] = [{ kind: 'text', markdown: intro.join('\n\n') }, planTotalsSection(plan)];
   const warnings = planWarningsSection(plan.warnings);
@@ -147,7 +150,8 @@ function titleFor(plan: Plan): string {
   );
   if (over.length > 0) return `Plan goes over ${over.join(' and ')}`;
   if (plan.status === 'no_policy') return 'No policy';
-  return `Policy valid: ${describeChanges(plan)}`;
+  const held = plan.safeguard?.status === 'held' ? `; ${plural(plan.safeguard.held.length, 'cancellation')} would be held for confirmation` : '';
+  return `Policy valid: ${describeChanges(plan)}${held}`;
 }
 
 /** A pushed policy that does not validate: nothing changes until it is fixed; each problem is annotated. */

@@ -21,7 +21,7 @@ export interface ReconcileCheckInput {
 /** Renders the `ceos/reconcile` check run on the commit of a push. */
 export function renderReconcileCheck(input: ReconcileCheckInput): CheckRunReport {
   const { plan, planId, outcome } = input;
-  const headline = applyHeadline(plan, outcome);
+  const headline = applyHeadline(plan, outcome, planId);
   const sections: SummarySection[] = [{ kind: 'text', markdown: headline.intro }, planTotalsSection(plan)];
   const warnings = planWarningsSection(plan.warnings);
   if (warnings !== null) sections.push(warnings);

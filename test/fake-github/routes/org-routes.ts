@@ -23,6 +23,13 @@ export const orgRoutes: RouteTable = {
     };
   },
 
+  // The app's installation may see private members, so GitHub answers 204 or 404 (never 302).
+  'orgs/check-membership-for-user': ({ state, params }) => {
+    const org = state.org(params.org ?? '');
+    if (org === undefined) return notFound();
+    return org.member(params.username ?? '') === undefined ? notFound() : { status: 204 };
+  },
+
   'teams/get-membership-for-user-in-org': ({ state, params, apiUrl }) => {
     const org = state.org(params.org ?? '');
     const team = org?.team(params.team_slug ?? '');
