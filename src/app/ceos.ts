@@ -10,16 +10,19 @@ import type { DeliveryWorker } from '../engine/delivery-worker.js';
 import type { DeliveryInbox } from '../intake/delivery-inbox.js';
 import { WEBHOOK_PATH } from '../intake/webhook-route.js';
 import type { ReconcileReporter } from '../jobs/reconcile-worker.js';
+import { appCredentialsCapability } from './capabilities/app-credentials.js';
 import { checksCapability } from './capabilities/checks.js';
 import { commandsCapability } from './capabilities/commands.js';
 import { deliveriesCapability } from './capabilities/deliveries.js';
 import { domainEventsCapability } from './capabilities/domain-events.js';
 import { governanceCapability } from './capabilities/governance.js';
 import { intakeCapability } from './capabilities/intake.js';
+import { lifecycleCapability } from './capabilities/lifecycle.js';
 import { platformCapability } from './capabilities/platform.js';
 import { webhookProxyCapability } from './capabilities/webhook-proxy.js';
 import { type Capability, type CapabilityContext, type CapabilityOptions, type CapabilityParts, ProcessSignals } from './capability.js';
 import { type Config, hasAppCredentials } from './config.js';
+import { configurationWarning } from './startup-report.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { createProbot } from './probot.js';
 import { createQueue } from './queue.js';
@@ -91,6 +94,9 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
     dataDir: config.dataDir,
     schema: config.databaseSchema,
     poolSize: config.databasePoolSize,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    log,
   });
   const shutdown = new ShutdownStack(log);
   shutdown.push('database', () => database.close());
@@ -124,12 +130,15 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
     const deliveries = deliveriesCapability();
     const capabilities: Capability[] = [
       platformCapability,
+      appCredentialsCapability,
       intake,
       deliveries,
       governanceCapability,
       checksCapability,
       commandsCapability,
       domainEventsCapability,
+      // After every capability that creates queues: it sets how long pg-boss keeps their finished jobs.
+      lifecycleCapability,
       webhookProxyCapability,
       ...(options.extraCapabilities ?? []),
     ];
@@ -158,17 +167,16 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
         const schedules = typeof part.schedules === 'function' ? part.schedules(workerCtx) : (part.schedules ?? []);
         for (const s of schedules) await boss.schedule(s.queue, s.cron, s.data, s.key ? { key: s.key } : undefined);
       }
-    } else if (!canProcess) {
-      log.warn(
-        'GitHub App credentials are not configured (APP_ID and PRIVATE_KEY or PRIVATE_KEY_PATH): ' +
-          'verified deliveries are stored but not processed until they are. See "Registering the GitHub App" in the README.',
-      );
     }
+    const warning = configurationWarning(config);
+    if (warning) log.warn(warning);
 
     const server = await buildServer({
       log,
       metrics,
       bodyLimit: config.webhookMaxBytes,
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+      connectionTimeoutMs: config.httpConnectionTimeoutMs,
       readiness: parts.flatMap((p) => p.readiness ?? []),
       plugins: parts.flatMap((p) => (p.routes ? [p.routes] : [])),
     });

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { appCredentialsCapability } from '../../src/app/capabilities/app-credentials.js';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
 import { type TestCeos, startTestCeos } from '../helpers/ceos.js';
 import { backend } from '../helpers/database.js';
@@ -31,7 +30,7 @@ describe(`GitHub App credentials at start (${backend})`, () => {
     fake = await startFakeGitHub();
     ceos = await startTestCeos(
       { GHE_HOST: fake.host, GHE_PROTOCOL: 'http', PRIVATE_KEY: MALFORMED_KEY },
-      { listen: false, extraCapabilities: [appCredentialsCapability] },
+      { listen: false },
     );
     const { status, check } = await readiness(ceos);
     expect(status).toBe(503);
@@ -47,7 +46,7 @@ describe(`GitHub App credentials at start (${backend})`, () => {
   it('an app id GitHub refuses: /readyz names APP_ID and the status', async () => {
     fake = await startFakeGitHub();
     fake.failNext({ method: 'GET', pathPattern: '/app', status: 401, body: { message: 'A JSON web token could not be decoded' } });
-    ceos = await startTestCeos({ GHE_HOST: fake.host, GHE_PROTOCOL: 'http', APP_ID: '123' }, { listen: false, extraCapabilities: [appCredentialsCapability] });
+    ceos = await startTestCeos({ GHE_HOST: fake.host, GHE_PROTOCOL: 'http', APP_ID: '123' }, { listen: false });
     const { status, check } = await readiness(ceos);
     expect(status).toBe(503);
     expect(check?.detail).toMatch(/^APP_ID 123 was refused by GitHub \(401: A JSON web token could not be decoded/);
@@ -56,7 +55,7 @@ describe(`GitHub App credentials at start (${backend})`, () => {
 
   it('good credentials: the check passes after one GET /app with the JWT', async () => {
     fake = await startFakeGitHub();
-    ceos = await startTestCeos({ GHE_HOST: fake.host, GHE_PROTOCOL: 'http' }, { listen: false, extraCapabilities: [appCredentialsCapability] });
+    ceos = await startTestCeos({ GHE_HOST: fake.host, GHE_PROTOCOL: 'http' }, { listen: false });
     const { check } = await readiness(ceos);
     expect(check).toEqual({ name: 'github_app_credentials', ok: true });
     await vi.waitFor(() => expect(ceos!.logs.lines.some((l) => l.msg === 'GitHub App authenticated')).toBe(true));

@@ -52,7 +52,7 @@ describe(`operations endpoints (${backend})`, () => {
     const { status, body } = await readyz(ceos);
     expect(status).toBe(200);
     expect(body.status).toBe('ready');
-    expect(body.checks.map((c) => c.name).sort()).toEqual(['database', 'github_app', 'migrations', 'queue']);
+    expect(body.checks.map((c) => c.name).sort()).toEqual(['database', 'github_app', 'github_app_credentials', 'migrations', 'queue']);
     expect(failing(body)).toEqual([]);
   });
 

@@ -9,7 +9,8 @@ const RECHECK_MS = 60_000;
  * The GitHub App's credentials, checked against GitHub once at start (`GET /app` with the app's
  * JWT): a key that is not an RSA key, or an id GitHub refuses, is reported in one log line and by
  * `/readyz` (503, naming the problem), instead of as failing jobs later. A check that could not
- * reach GitHub is asked again, at most once a minute, when `/readyz` is called.
+ * reach GitHub passes with a note and is asked again, at most once a minute, when `/readyz` is
+ * called.
  */
 export const appCredentialsCapability = defineCapability({
   name: 'app-credentials',
@@ -46,9 +47,11 @@ export const appCredentialsCapability = defineCapability({
           if (!verdict) return { name: 'github_app_credentials', ok: true, detail: 'not checked: credentials not configured' };
           let result = await verdict;
           if (!result.ok && !result.definitive && Date.now() - checkedAt > RECHECK_MS) result = await check(false);
-          return result.ok
-            ? { name: 'github_app_credentials', ok: true }
-            : { name: 'github_app_credentials', ok: false, detail: result.problem };
+          if (result.ok) return { name: 'github_app_credentials', ok: true };
+          // GitHub out of reach says nothing about the credentials, and taking every instance out
+          // of the load balancer for it would stop the intake too: only a refusal fails the check.
+          if (!result.definitive) return { name: 'github_app_credentials', ok: true, detail: `not verified yet: ${result.problem}` };
+          return { name: 'github_app_credentials', ok: false, detail: result.problem };
         },
       ],
       async shutdown() {

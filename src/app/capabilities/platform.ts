@@ -1,7 +1,7 @@
 import { pingDatabase } from '../../db/connect.js';
 import { pendingMigrations } from '../../db/migrate.js';
 import { defineCapability } from '../capability.js';
-import { hasAppCredentials } from '../config.js';
+import { configurationReadiness } from '../startup-report.js';
 
 /**
  * What every instance needs before any capability can work: a reachable database with every
@@ -10,7 +10,6 @@ import { hasAppCredentials } from '../config.js';
 export const platformCapability = defineCapability({
   name: 'platform',
   register({ config, database }) {
-    const configured = hasAppCredentials(config) && config.webhookSecrets.length > 0;
     return {
       readiness: [
         async () => ({ name: 'database', ok: await pingDatabase(database.db) }),
@@ -20,11 +19,7 @@ export const platformCapability = defineCapability({
           if (!pending) return { name: 'migrations', ok: false, detail: 'migration state unreadable' };
           return { name: 'migrations', ok: pending.length === 0, detail: pending.length ? `pending: ${pending.join(', ')}` : undefined };
         },
-        async () => ({
-          name: 'github_app',
-          ok: configured,
-          detail: configured ? undefined : 'APP_ID, PRIVATE_KEY and WEBHOOK_SECRET must be set',
-        }),
+        async () => configurationReadiness(config),
       ],
     };
   },
