@@ -46,12 +46,12 @@ describe('webhook payload schemas', () => {
   });
 
   it.each([
-    ['organization', 'member_added', orgMemberEventSchema, (p: Record<string, any>) => delete p.membership.user.id, 'membership.user.id'],
-    ['organization', 'member_added', orgMemberEventSchema, (p: Record<string, any>) => delete p.organization, 'organization'],
-    ['team', 'created', teamEventSchema, (p: Record<string, any>) => (p.team.slug = 42), 'team.slug'],
-    ['installation', 'created', installationEventSchema, (p: Record<string, any>) => delete p.installation.account.login, 'installation.account.login'],
-    ['issue_comment', 'created', issueCommentEventSchema, (p: Record<string, any>) => delete p.comment.author_association, 'comment.author_association'],
-    ['push', undefined, pushEventSchema, (p: Record<string, any>) => (p.after = 'not-a-sha'), 'after'],
+    ['organization', 'member_added', orgMemberEventSchema, (p: Record<string, any>): void => void delete p.membership.user.id, 'membership.user.id'],
+    ['organization', 'member_added', orgMemberEventSchema, (p: Record<string, any>): void => void delete p.organization, 'organization'],
+    ['team', 'created', teamEventSchema, (p: Record<string, any>): void => void (p.team.slug = 42), 'team.slug'],
+    ['installation', 'created', installationEventSchema, (p: Record<string, any>): void => void delete p.installation.account.login, 'installation.account.login'],
+    ['issue_comment', 'created', issueCommentEventSchema, (p: Record<string, any>): void => void delete p.comment.author_association, 'comment.author_association'],
+    ['push', undefined, pushEventSchema, (p: Record<string, any>): void => void (p.after = 'not-a-sha'), 'after'],
   ] as const)('a %s.%s payload without what CEOS needs is a permanent error naming %s', (event, action, schema, damage, field) => {
     const payload = action === undefined ? webhookExamples().find((e) => e.event === event)!.payload : examplePayload(event, action);
     damage(payload as Record<string, any>);
