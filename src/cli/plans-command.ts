@@ -4,8 +4,10 @@ import { createQueue } from '../app/queue.js';
 import { findInstallationByOrg, orgKey } from '../db/installations.js';
 import { findPlanById, listPlanChanges, listPlans } from '../db/plans.js';
 import type { Plan, PlanEntry } from '../domain/plan-types.js';
+import type { PolicyError } from '../domain/policy/parse-policy.js';
 import { enqueueReconcile } from '../jobs/reconcile-queue.js';
 import { createReconcileQueues } from '../jobs/reconcile-worker.js';
+import { confirmPlan } from '../operations/confirm-plan.js';
 import type { WithDatabase } from './audit-command.js';
 import { formatTable } from './format-table.js';
 
@@ -20,6 +22,36 @@ function listLimit(value: string): number {
 
 function entryRows(entries: readonly PlanEntry[]): string[][] {
   return entries.map((e) => [e.login, e.reason.text]);
+}
+
+/** The safeguard's verdict and the cancellations it holds, or nothing when it held none. */
+function safeguardText(plan: Plan, row: { status: string; confirmed_by: string | null; superseded_by: string | null }): string {
+  const verdict = plan.safeguard;
+  if (verdict === undefined || verdict.held.length === 0) {
+    return verdict?.status === 'confirmed' ? `carries out the confirmation of plan ${verdict.confirmedPlanId} by ${verdict.confirmedBy}` : '';
+  }
+  const state =
+    row.status === 'awaiting_confirmation'
+      ? 'awaiting an organization owner\'s confirmation (`/copilot confirm` or `ceos plans confirm`)'
+      : row.status === 'confirmed'
+        ? `confirmed by ${row.confirmed_by ?? '?'}`
+        : row.status === 'superseded'
+          ? `superseded by plan ${row.superseded_by ?? '?'}`
+          : row.status;
+  return [
+    `held for confirmation (${verdict.held.length}; ${verdict.cancellations} cancellations, limit ${verdict.limit} = max(10, ${typeof verdict.setting === 'number' ? verdict.setting : `${verdict.setting} of ${verdict.seatsHeld} seats held`})): ${state}`,
+    formatTable(['login', 'reason'], entryRows(verdict.held)),
+  ].join('\n');
+}
+
+/** An invalid policy file's problems, each with its line; '' when the policy was valid or absent. */
+function invalidPolicyText(errors: readonly PolicyError[] | null, sha: string | null): string {
+  if (errors === null || errors.length === 0) return '';
+  const version = sha === null ? '' : ` (file version ${sha.slice(0, 7)})`;
+  return `policy INVALID${version}, nothing is changed until it is fixed (${errors.length} problem${errors.length === 1 ? '' : 's'}):\n${formatTable(
+    ['line', 'key', 'problem'],
+    errors.map((e) => [String(e.line), e.path, e.message]),
+  )}`;
 }
 
 function section(title: string, entries: readonly PlanEntry[]): string {
@@ -51,8 +83,8 @@ export function registerPlanCommands(
         if (rows.length === 0) return out(`no plans for ${org}`);
         out(
           formatTable(
-            ['id', 'created', 'trigger', 'actor', 'mode', 'status', 'adds', 'cancels', 'violations'],
-            rows.map((r) => [r.id, new Date(r.created_at).toISOString(), r.trigger, r.actor, r.mode, r.status, String(r.adds), String(r.cancels), String(r.violations)]),
+            ['id', 'created', 'trigger', 'actor', 'mode', 'status', 'adds', 'cancels', 'held', 'violations'],
+            rows.map((r) => [r.id, new Date(r.created_at).toISOString(), r.trigger, r.actor, r.mode, r.status, String(r.adds), String(r.cancels), String(r.held), String(r.violations)]),
           ),
         );
       });
@@ -80,8 +112,10 @@ export function registerPlanCommands(
             `plan ${row.id} for ${plan.org}: ${row.status} (${row.mode} mode, ${row.trigger} by ${row.actor}, ${new Date(row.created_at).toISOString()})`,
             `seats ${plan.seats.before.total} → ${plan.seats.after.total}; monthly cost $${plan.cost.beforeUsd} → $${plan.cost.afterUsd}; cap ${plan.cap.status}; budget ${plan.budget.status}`,
             plan.blocked ? `blocked: ${plan.blocked.reason}` : '',
+            invalidPolicyText(row.policy_errors as PolicyError[] | null, row.policy_sha),
             plan.toAdd.length ? `to add (${plan.toAdd.length}):\n${formatTable(['login', 'reason', 'outcome'], withOutcome('add', plan.toAdd))}` : 'to add: none',
             plan.toCancel.length ? `to cancel (${plan.toCancel.length}):\n${formatTable(['login', 'reason', 'outcome'], withOutcome('cancel', plan.toCancel))}` : 'to cancel: none',
+            safeguardText(plan, row),
             section('left alone', plan.leftAlone),
             section('not added', plan.notAdded),
             plan.violations.length
@@ -91,6 +125,61 @@ export function registerPlanCommands(
             .filter(Boolean)
             .join('\n\n'),
         );
+      });
+    });
+
+  plans
+    .command('confirm <id>')
+    .description("confirm the cancellations a plan held for being over safeguards.max_cancellations; a running instance plans again and cancels those still due")
+    .option('--as <login>', 'the organization owner confirming, recorded in the audit log', 'cli')
+    .action(async (id: string, opts: { as: string }) => {
+      await withDatabase(async (database) => {
+        const row = await findPlanById(database.db, id);
+        if (!row) throw new CliUserError(`no plan ${id}`);
+        const installation = await findInstallationByOrg(database.db, row.org);
+        if (!installation || installation.status !== 'active') {
+          throw new CliUserError(`CEOS is not installed on ${row.org} (or its installation is suspended)`);
+        }
+        const boss = createQueue(database, log(), { background: false });
+        await boss.start();
+        try {
+          await createReconcileQueues(boss);
+          const outcome = await confirmPlan(
+            { db: database.db, boss },
+            {
+              org: row.org,
+              installationId: Number(installation.id),
+              planId: row.id,
+              actor: opts.as,
+              actorType: 'user',
+              trigger: 'cli',
+              details: { via: 'cli' },
+              at: new Date(),
+            },
+          );
+          switch (outcome.kind) {
+            case 'confirmed':
+              return out(
+                `plan ${row.id} confirmed: ${outcome.held} held cancellations; a reconciliation (job ${outcome.jobId}) plans again and cancels those still due. See \`ceos plans list ${installation.account_login}\``,
+              );
+            case 'superseded':
+              throw new CliUserError(
+                outcome.newestPlanId === null
+                  ? `plan ${row.id} was superseded, and no plan awaits confirmation now; nothing changed`
+                  : `plan ${row.id} was superseded by plan ${outcome.newestPlanId}, which holds the cancellations now; nothing changed. Review it with \`ceos plans show ${outcome.newestPlanId}\``,
+              );
+            case 'not_held':
+              throw new CliUserError(
+                outcome.status === 'confirmed'
+                  ? `plan ${row.id} was already confirmed${outcome.confirmedBy === null ? '' : ` by ${outcome.confirmedBy}`}; nothing changed`
+                  : `plan ${row.id} holds no cancellations for confirmation (it is ${outcome.status}); nothing changed`,
+              );
+            default:
+              throw new CliUserError(`no plan ${id}`);
+          }
+        } finally {
+          await boss.stop({ graceful: false, close: true });
+        }
       });
     });
 

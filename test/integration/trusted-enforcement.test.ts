@@ -5,7 +5,8 @@ import type { Plan } from '../../src/domain/plan-types.js';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
 import type { FakeRepo } from '../fake-github/index.js';
 import { type TestCeos, startTestCeos } from '../helpers/ceos.js';
-import { backend } from '../helpers/database.js';
+import { runCli } from '../helpers/cli.js';
+import { backend, cliDatabase } from '../helpers/database.js';
 import { installationEvent, memberEvent } from '../helpers/payloads.js';
 import { sendWebhook } from '../helpers/webhooks.js';
 
@@ -15,8 +16,10 @@ const fixture = (name: string) =>
 let fake: FakeGitHub | undefined;
 let ceos: TestCeos | undefined;
 const authored = new Set<number>();
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   authored.clear();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await ceos?.stop();
   await fake?.close();
   ceos = undefined;
@@ -335,7 +338,7 @@ describe(`the mass-cancellation safeguard (${backend})`, () => {
 
     // bob may run commands, but not confirm.
     const refused = await comment(github, instance, 'bob', '/copilot confirm');
-    await waitFor(() => expect(replies(github).some((b) => b.startsWith('> `/copilot confirm`') && b.includes('only organization owners can confirm'))).toBe(true));
+    await waitFor(async () => expect(replies(github).some((b) => b.startsWith('> `/copilot confirm`') && b.includes('only organization owners can confirm'))).toBe(true));
     expect(reactions(refused.repo, refused.commentId)).toEqual(['eyes']);
     expect((await plans(instance))[0]!.status).toBe('awaiting_confirmation');
     expect(seatWrites(github)).toEqual(['POST n1,n2']);
@@ -402,5 +405,53 @@ describe(`the mass-cancellation safeguard (${backend})`, () => {
     await waitFor(async () => expect(reactions(stale.repo, stale.commentId)).toContain('rocket'));
     expect(replies(github).find((b) => b.startsWith(`> \`/copilot confirm ${older!.id}\``))).toContain(`the newest plan holding cancellations is \`${newer!.id}\``);
     expect(seatWrites(github)).toEqual(['POST n1,n2']);
+  });
+
+  it('ceos plans show lists the held cancellations, and ceos plans confirm confirms them from the command line', async () => {
+    fake = await startFakeGitHub();
+    const github = fake;
+    github.addOrg({
+      login: 'Acme',
+      members: [{ login: 'alice', role: 'admin' }, { login: 'bob' }, ...holders.map((login) => ({ login })), { login: 'n1' }, { login: 'n2' }],
+      teams: [{ slug: 'copilot-admins', members: ['bob'] }, { slug: 'keep', members: holders.slice(0, 10) }],
+      seats: holders.map((login) => ({ login, createdAt: daysAgo(40), lastActivityAt: daysAgo(1) })),
+      billing: { seatManagementSetting: 'assign_selected' },
+    });
+    github.addInstallation({ id: 77, account: 'Acme' });
+    github.addRepo({ owner: 'Acme', name: '.github' });
+    github.putFile({ owner: 'Acme', repo: '.github', path: '.github/copilot-policy.yml', content: heldPolicy() });
+    // One deployment's storage, used in turn by an instance, the CLI, and the instance again (the
+    // embedded database allows one process at a time).
+    const storage = cliDatabase((cleanup) => cleanups.push(cleanup));
+    const env = { GHE_HOST: github.host, GHE_PROTOCOL: 'http', APP_ID: '4242', DATABASE_SCHEMA: storage.schema, CEOS_DATA_DIR: storage.dataDir };
+    const first = await startTestCeos(env);
+    await sendWebhook(first.url, { event: 'installation', payload: installationEvent('created', ACME) });
+    await waitFor(async () => expect((await plans(first)).filter((p) => p.finished_at !== null)).toHaveLength(1));
+    const [held] = await plans(first);
+    expect(held!.status).toBe('awaiting_confirmation');
+    await first.close();
+    expect(seatWrites(github)).toEqual(['POST n1,n2']);
+
+    const show = await runCli(['plans', 'show', held!.id], storage.env);
+    expect(show.stderr).toBe('');
+    expect(show.stdout).toMatch(/held for confirmation \(20; 20 cancellations, limit 10 = max\(10, 10% of 30 seats held\)\): awaiting/);
+    expect(show.stdout).toMatch(/u30\s+not granted by policy/);
+    const confirm = await runCli(['plans', 'confirm', held!.id, '--as', 'alice'], storage.env);
+    expect(confirm.stderr).toBe('');
+    expect(confirm.code).toBe(0);
+    expect(confirm.stdout).toContain(`plan ${held!.id} confirmed: 20 held cancellations`);
+    const twice = await runCli(['plans', 'confirm', held!.id], storage.env);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain('was already confirmed by alice; nothing changed');
+    expect(seatWrites(github)).toEqual(['POST n1,n2']);
+
+    // The next instance carries the confirmation out.
+    ceos = await startTestCeos(env);
+    await waitFor(async () => expect((await plans(ceos!)).find((p) => p.confirms_plan_id === held!.id)?.status).toBe('applied'));
+    expect(seatWrites(github)).toEqual(['POST n1,n2', `DELETE ${holders.slice(10).join(',')}`]);
+    const audit = await ceos.database.db.selectFrom('audit_log').select(['action', 'actor']).where('org', '=', 'acme').execute();
+    expect(audit).toContainEqual({ action: 'plan.confirmed', actor: 'alice' });
+    expect(audit.filter((a) => a.action === 'seat.cancelled').map((a) => a.actor)).toEqual(Array(20).fill('alice'));
+    expect(github.violations).toEqual([]);
   });
 });
