@@ -146,6 +146,7 @@ async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<Comman
             planId: null,
             lastReconciledAt: last === null ? null : last.toISOString(),
             heldPlan: view.heldPlan,
+            invalidPolicy: view.invalidPolicy,
           }),
           status: 'done',
         };
@@ -155,7 +156,7 @@ async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<Comman
     }
     case 'report': {
       const view = await planFromMirror(deps.db, row.org, installation.account_login, now);
-      return { body: renderCommandReply({ verb: 'report', source: row.source, plan: view.plan, planId: null }), status: 'done' };
+      return { body: renderCommandReply({ verb: 'report', source: row.source, plan: view.plan, planId: null, invalidPolicy: view.invalidPolicy }), status: 'done' };
     }
     case 'plan':
     case 'apply':

@@ -8,7 +8,8 @@ import type { OrgSnapshot, Plan, SeatOverride } from '../domain/plan-types.js';
 import type { HeldPlanSummary } from '../domain/reports/safeguard-sections.js';
 import { planWithSafeguard } from '../domain/planner/safeguard.js';
 import { type TeamIndex, expandTeamMembers, indexTeams } from '../domain/planner/team-members.js';
-import type { Policy } from '../domain/policy/policy-schema.js';
+import { POLICY_PATH, type Policy } from '../domain/policy/policy-schema.js';
+import type { InvalidPolicy } from '../domain/reports/invalid-policy-sections.js';
 import type { UserSeatStatus } from '../domain/reports/user-seat-status.js';
 
 const DAY_MS = 86_400_000;
@@ -25,6 +26,8 @@ export interface MirrorView {
   plan: Plan;
   /** The newest plan whose cancellations wait for an owner's confirmation, or null. */
   heldPlan: HeldPlanSummary | null;
+  /** The policy file as last read when it is there but does not validate, else null. */
+  invalidPolicy: InvalidPolicy | null;
 }
 
 /** The newest held plan of an organization, summarised. */
@@ -36,7 +39,7 @@ export async function findHeldPlan(db: Kysely<Database>, org: string): Promise<H
 }
 
 /** Plans from the mirror, without asking GitHub: what `status` and `report` answer from. */
-export async function planFromMirror(db: Kysely<Database>, org: string, orgLogin: string, now: Date): Promise<MirrorView> {
+export async function planFromMirror(db: Kysely<Database>, org: string, orgLogin: string, now: Date, policyPath: string = POLICY_PATH): Promise<MirrorView> {
   const [stored, snapshot, overrideRows, membership, heldPlan] = await Promise.all([
     readStoredPolicy(db, org),
     loadSnapshot(db, org, orgLogin),
@@ -47,7 +50,9 @@ export async function planFromMirror(db: Kysely<Database>, org: string, orgLogin
   const policy = stored?.policy ?? null;
   const overrides = overrideRows.map(toSeatOverride);
   const plan = planWithSafeguard({ policy, snapshot, overrides, now: now.toISOString(), membership });
-  return { policy, snapshot, overrides, plan, heldPlan };
+  const errors = stored?.errors ?? null;
+  const invalidPolicy = errors !== null && errors.length > 0 ? { errors, path: policyPath, blobSha: stored?.sha ?? null } : null;
+  return { policy, snapshot, overrides, plan, heldPlan, invalidPolicy };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Plan } from '../domain/plan-types.js';
+import type { PolicyError } from '../domain/policy/parse-policy.js';
 import type { CheckRunReport } from '../domain/reports/check-run-types.js';
 import { renderComplianceCheck } from '../domain/reports/render-compliance-check.js';
 import { renderInvalidPushedPolicy } from '../domain/reports/render-policy-check.js';
@@ -51,7 +52,7 @@ export function createReconcileReporter(deps: ReconcileReporterDeps): ReconcileR
       log.info({ sha: target.sha, checkRun: published.id, action: published.action, conclusion: report.conclusion }, 'reconcile check reported');
       return;
     }
-    await reportCompliance(deps, octokit as GitHubOctokit, job, result.plan, result.planId, now, log);
+    await reportCompliance(deps, octokit as GitHubOctokit, job, result.plan, result.planId, result.policy?.errors ?? null, now, log);
   };
 }
 
@@ -61,6 +62,7 @@ async function reportCompliance(
   job: ReconcileJob,
   plan: Plan,
   planId: string,
+  policyErrors: readonly PolicyError[] | null,
   now: () => Date,
   log: Logger,
 ): Promise<void> {
@@ -71,7 +73,9 @@ async function reportCompliance(
     log.info({ repo: `${owner}/${repo}`, reason: head.reason, trigger: job.trigger }, 'compliance check skipped: no policy repository branch to report on');
     return;
   }
-  const report = renderComplianceCheck({ plan, planId });
+  // An invalid policy file is reported as such, at the commit the run is reported on.
+  const invalidPolicy = policyErrors !== null && policyErrors.length > 0 ? { errors: policyErrors, path: deps.policyLocation.path, commitSha: head.sha } : null;
+  const report = renderComplianceCheck({ plan, planId, invalidPolicy });
   // One compliance run per commit, refreshed by every later run: a schedule must not pile them up.
   const published = await publishCheckRun(
     octokit,

@@ -95,6 +95,11 @@ export interface FakeGitHub {
   failNext(rule: FaultRule): void;
   /** Never answers matching requests (until `close()`); returns a function that stops hanging new ones. */
   hang(pathPattern: RequestMatcher['pathPattern'], matcher?: Omit<RequestMatcher, 'pathPattern'>): () => void;
+  /**
+   * Latency: matching REST requests are carried out at once (the state changes, as on GitHub) but
+   * answered only after `ms`; returns a function that stops delaying new ones.
+   */
+  delay(matcher: RequestMatcher & { ms: number }): () => void;
   /** Stops the server, dropping hung connections. */
   close(): Promise<void>;
 }
@@ -124,6 +129,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const requests: RecordedRequest[] = [];
   const faults: (FaultRule & { remaining: number })[] = [];
   const hangs: RequestMatcher[] = [];
+  const delays: (RequestMatcher & { ms: number })[] = [];
   const restLimits = new RateLimitWindows();
   const graphqlLimits = new RateLimitWindows();
   let apiUrl = '';
@@ -275,7 +281,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       path,
     });
     if (validateResponses) checkResponse(operation, result, record);
-    send(result, rateHeaders);
+    const delayed = delays.find((rule) => matchesRequest(rule, record));
+    if (delayed !== undefined) setTimeout(() => send(result, rateHeaders), delayed.ms).unref();
+    else send(result, rateHeaders);
   };
 
   const identify = (
@@ -411,6 +419,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
     failNext: (rule) => {
       faults.push({ ...rule, remaining: rule.times ?? 1 });
+    },
+    delay: (rule) => {
+      delays.push(rule);
+      return () => {
+        const index = delays.indexOf(rule);
+        if (index !== -1) delays.splice(index, 1);
+      };
     },
     hang: (pathPattern, matcher = {}) => {
       const rule: RequestMatcher = { ...matcher, pathPattern };

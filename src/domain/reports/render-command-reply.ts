@@ -7,6 +7,7 @@ import { fitSummary, type FullReportLink, type SummarySection } from './fit-summ
 import { formatCount, formatDay, formatUsd, plural } from './format-values.js';
 import { codeSpan, escapeMarkdown, formatLogin, formatTeam, shorten } from './markdown-escape.js';
 import { COMMAND_MARKER_ROOM } from './command-reply-marker.js';
+import { type InvalidPolicy, invalidPolicySections } from './invalid-policy-sections.js';
 import { ISSUE_COMMENT_LIMIT } from './markdown-size.js';
 import { complianceSections } from './render-compliance-check.js';
 import { planFooter } from './plan-footer.js';
@@ -46,6 +47,8 @@ export type CommandReplyInput = ReplyBase &
         lastReconciledAt: string | null;
         /** The newest plan awaiting an owner's confirmation, or null. */
         heldPlan?: HeldPlanSummary | null;
+        /** The policy file when it is there but does not validate. */
+        invalidPolicy?: InvalidPolicy | null;
       }
     | {
         verb: 'status';
@@ -78,7 +81,15 @@ export type CommandReplyInput = ReplyBase &
         /** What applying changed, or null when nothing was applied (report mode, or not yet). */
         outcome: ApplyOutcome | null;
       }
-    | { verb: 'report'; /** The latest plan. */ plan: Plan; /** Id of the stored plan. */ planId: string | null }
+    | {
+        verb: 'report';
+        /** The latest plan. */
+        plan: Plan;
+        /** Id of the stored plan. */
+        planId: string | null;
+        /** The policy file when it is there but does not validate. */
+        invalidPolicy?: InvalidPolicy | null;
+      }
   );
 
 /** Renders the issue-comment reply to a command, within GitHub's comment size limit. */
@@ -93,7 +104,7 @@ export function renderCommandReply(input: CommandReplyInput): string {
     case 'status':
       if (input.scope === 'org') {
         planId = input.planId;
-        sections.push(...orgStatusSections(input.plan, input.lastReconciledAt), ...heldPlanSections(input.heldPlan ?? null), {
+        sections.push(...orgStatusSections(input.plan, input.lastReconciledAt, input.invalidPolicy ?? null), ...heldPlanSections(input.heldPlan ?? null), {
           kind: 'text',
           markdown: planFooter(input.plan, planId),
         });
@@ -134,7 +145,7 @@ export function renderCommandReply(input: CommandReplyInput): string {
       break;
     case 'report':
       planId = input.planId;
-      sections.push(...complianceSections(input.plan, planId));
+      sections.push(...complianceSections(input.plan, planId, input.invalidPolicy ?? null));
       break;
   }
   const fullReport: FullReportLink = { planId, url: input.fullReportUrl ?? null };
@@ -142,7 +153,8 @@ export function renderCommandReply(input: CommandReplyInput): string {
   return fitSummary(sections, { limit: ISSUE_COMMENT_LIMIT - COMMAND_MARKER_ROOM, fullReport }).markdown;
 }
 
-function orgStatusSections(plan: Plan, lastReconciledAt: string | null): SummarySection[] {
+function orgStatusSections(plan: Plan, lastReconciledAt: string | null, invalidPolicy: InvalidPolicy | null): SummarySection[] {
+  const invalid = invalidPolicy !== null && invalidPolicy.errors.length > 0;
   const lines = [
     `**Copilot seats in ${codeSpan(plan.org)}**: ${plural(plan.seats.before.total, 'seat')} (${formatCount(plan.seats.before.perUser)} per user, ${formatCount(plan.seats.before.viaTeam)} through teams, ${formatCount(plan.seats.before.pendingCancellation)} pending cancellation), ${formatUsd(plan.cost.beforeUsd)} a month.`,
     `- **Mode**: ${plan.mode === 'enforce' ? '`enforce`: CEOS applies its plans.' : '`report`: CEOS only plans and reports; it changes no seats.'}`,
@@ -152,6 +164,8 @@ function orgStatusSections(plan: Plan, lastReconciledAt: string | null): Summary
     `- ${budgetVerdictLine(plan.budget)}`,
     `- **Violations**: ${plan.violations.length === 0 ? 'none.' : `${formatCount(plan.violations.length)}. Reply \`/copilot report\` for the details.`}`,
   ];
+  // An invalid policy file is planned as if absent; it must be reported as what it is.
+  if (invalid) return [{ kind: 'text', markdown: lines.join('\n') }, ...invalidPolicySections(invalidPolicy)];
   const status = planStatusLine(plan);
   if (status !== null) lines.push('', status);
   return [{ kind: 'text', markdown: lines.join('\n') }];
