@@ -4,13 +4,7 @@ import { findInstallationByAccountId, orgKey } from '../db/installations.js';
 import { moveOrganization } from '../db/move-organization.js';
 import { RECONCILE_QUEUE, enqueueReconcile } from '../jobs/reconcile-queue.js';
 import type { HandlerDeps } from './handler-deps.js';
-
-interface RenamedPayload {
-  organization: { login: string; id: number };
-  changes?: { login?: { from?: string } };
-  installation?: { id: number };
-  sender?: { login: string } | null;
-}
+import { organizationRenamedSchema, parsePayload } from './payload-schemas.js';
 
 /**
  * `organization.renamed`: the organization is found by its account id and its rows move to the
@@ -21,7 +15,7 @@ interface RenamedPayload {
  */
 export function registerOrganizationRenamedHandler(app: Probot, { db, boss, log }: HandlerDeps): void {
   app.on('organization.renamed', async (context) => {
-    const payload = context.payload as unknown as RenamedPayload;
+    const payload = parsePayload(organizationRenamedSchema, 'organization.renamed', context.payload);
     const installation = await findInstallationByAccountId(db, payload.organization.id);
     if (!installation) return;
     const toLogin = payload.organization.login;

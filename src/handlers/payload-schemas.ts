@@ -91,6 +91,14 @@ export const orgMemberEventSchema = z.looseObject({
   sender: actor.nullish(),
 });
 
+/** `organization.renamed`: the organization under its new login, and the login it had. */
+export const organizationRenamedSchema = z.looseObject({
+  organization,
+  changes: z.looseObject({ login: z.looseObject({ from: z.string().min(1).optional() }).optional() }).optional(),
+  installation: installationRef.nullish(),
+  sender: actor.nullish(),
+});
+
 /** `membership.added` and `membership.removed` (a team membership). */
 export const teamMembershipEventSchema = z.looseObject({
   action: z.string().min(1),
