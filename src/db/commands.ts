@@ -210,7 +210,7 @@ export async function lastReconciledAt(db: Db, org: string): Promise<Date | null
     .selectFrom('plans')
     .select('finished_at')
     .where('org', '=', org)
-    .where('status', 'in', ['applied', 'partially_applied', 'report_only', 'blocked', 'no_policy'])
+    .where('status', 'in', ['applied', 'partially_applied', 'report_only', 'blocked', 'no_policy', 'invalid_policy'])
     .where('finished_at', 'is not', null)
     .orderBy('finished_at', 'desc')
     .limit(1)

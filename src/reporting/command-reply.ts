@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type CommandRow, claimReplyAttempt, findCommand, finishCommand } from '../db/commands.js';
 import type { Database } from '../db/schema.js';
 import type { Command } from '../domain/commands/command-types.js';
+import { POLICY_PATH } from '../domain/policy/policy-schema.js';
 import type { ApplyOutcome } from '../domain/reports/apply-outcome.js';
 import { codeSpan, shorten } from '../domain/reports/markdown-escape.js';
 import { type CommandReplyInput, renderCommandReply } from '../domain/reports/render-command-reply.js';
@@ -89,7 +90,9 @@ export function answerFromRun(row: CommandRow, result: ReconcileResult): Command
   if (command === null || plan === null) {
     return { body: renderCommandFailure(row.source, 'the reconciliation run made no plan.'), status: 'failed', error: 'no plan' };
   }
-  const base = { source: row.source, plan, planId: result.planId };
+  const errors = result.policy?.errors ?? null;
+  const invalidPolicy = errors !== null && errors.length > 0 ? { errors, path: POLICY_PATH, blobSha: result.policy?.sha ?? null } : null;
+  const base = { source: row.source, plan, planId: result.planId, invalidPolicy };
   let input: CommandReplyInput;
   switch (command.verb) {
     case 'plan':

@@ -206,7 +206,9 @@ describe(`seat reconciliation end to end (${backend})`, () => {
     ceos = await startAgainstFake(github);
     await sendWebhook(ceos.url, { event: 'installation', payload: installationCreated() });
     const [plan] = await waitForPlans(ceos, 1);
-    expect(plan!.status).toBe('no_policy');
+    // Stored as invalid, with its problems, never as "no policy".
+    expect(plan!.status).toBe('invalid_policy');
+    expect(JSON.stringify(plan!.policy_errors)).toContain('revoke_after_days');
     const stored = await ceos.database.db.selectFrom('org_policies').selectAll().executeTakeFirstOrThrow();
     expect(JSON.stringify(stored.errors)).toContain('revoke_after_days');
     expect(writes(github)).toBe(0);

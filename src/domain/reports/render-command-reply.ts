@@ -30,6 +30,8 @@ interface ReplyBase {
   source?: string;
   /** Address of the whole plan, named when the reply has to leave rows out. */
   fullReportUrl?: string | null;
+  /** The policy file when it is there but does not validate (a plan, apply, grant or revoke run said so). */
+  invalidPolicy?: InvalidPolicy | null;
 }
 
 /** The result of a command, ready to be rendered as a reply. */
@@ -117,11 +119,14 @@ export function renderCommandReply(input: CommandReplyInput): string {
       const { plan } = input;
       const intro = [`🔍 **Dry run**: nothing is changed. Reconciling now ${describeChanges(plan)}.`];
       if (plan.mode === 'report') intro.push('ℹ️ The policy is in report mode: CEOS will not apply this plan.');
-      const status = planStatusLine(plan);
+      const invalid = input.invalidPolicy ?? null;
+      const status = invalid !== null && invalid.errors.length > 0 ? null : planStatusLine(plan);
       if (status !== null) intro.push(status);
       const safeguard = safeguardNotice(plan, planId, 'would_hold');
       if (safeguard !== null) intro.push(safeguard);
-      sections.push({ kind: 'text', markdown: intro.join('\n\n') }, planTotalsSection(plan));
+      sections.push({ kind: 'text', markdown: intro.join('\n\n') });
+      if (invalid !== null && invalid.errors.length > 0) sections.push(...invalidPolicySections(invalid));
+      sections.push(planTotalsSection(plan));
       const warnings = planWarningsSection(plan.warnings);
       if (warnings !== null) sections.push(warnings);
       sections.push(...planChangeSections(plan), { kind: 'text', markdown: planFooter(plan, planId) });
@@ -130,8 +135,10 @@ export function renderCommandReply(input: CommandReplyInput): string {
     case 'apply': {
       planId = input.planId;
       const headline = applyHeadline(input.plan, input.outcome, input.planId);
+      const invalid = input.invalidPolicy ?? null;
       sections.push(
-        { kind: 'text', markdown: headline.intro },
+        // An invalid policy file is said to be invalid, not absent.
+        ...(invalid !== null && invalid.errors.length > 0 ? invalidPolicySections(invalid) : [{ kind: 'text' as const, markdown: headline.intro }]),
         planTotalsSection(input.plan),
         ...applySections(input.plan, input.outcome),
         { kind: 'text', markdown: planFooter(input.plan, planId) },
