@@ -11,6 +11,7 @@ import type { DeliveryInbox } from '../intake/delivery-inbox.js';
 import { WEBHOOK_PATH } from '../intake/webhook-route.js';
 import type { ReconcileReporter } from '../jobs/reconcile-worker.js';
 import { appCredentialsCapability } from './capabilities/app-credentials.js';
+import { apiCapability } from './capabilities/api.js';
 import { checksCapability } from './capabilities/checks.js';
 import { commandsCapability } from './capabilities/commands.js';
 import { deliveriesCapability } from './capabilities/deliveries.js';
@@ -140,6 +141,7 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       // After every capability that creates queues: it sets how long pg-boss keeps their finished jobs.
       lifecycleCapability,
       webhookProxyCapability,
+      apiCapability,
       ...(options.extraCapabilities ?? []),
     ];
 

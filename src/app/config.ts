@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { API_KEY_PATTERN } from '../api/api-key-token.js';
+import { cidrProblem } from '../api/client-networks.js';
 import { cronExpressionProblem } from '../domain/policy/cron-expression.js';
 
 /**
@@ -79,6 +81,22 @@ export interface Config {
   retention: RetentionConfig;
   /** Hours a mirror of members and teams may age before a plan that cancels seats re-syncs it first. */
   mirrorMaxAgeHours: number;
+  /** The management API's settings (see docs/api.md). */
+  api: ApiConfig;
+}
+
+/** Settings of the management API under `/api/v1`. */
+export interface ApiConfig {
+  /** An admin key that start-up makes sure exists with exactly this value (`CEOS_BOOTSTRAP_ADMIN_KEY`), for automation. */
+  bootstrapAdminKey: string | undefined;
+  /** Origins allowed to call the API from a browser; empty: CORS off. */
+  corsOrigins: string[];
+  /** Networks (CIDR) allowed to reach `/api/v1` and `/docs`; empty: any. */
+  allowCidrs: string[];
+  /** Requests a minute per API key. */
+  rateLimitPerKey: number;
+  /** Requests a minute per client address for requests without a valid key. */
+  rateLimitPerAddress: number;
 }
 
 /** How long each kind of data is kept, in days, and how the prune job deletes. */
@@ -115,6 +133,19 @@ const optionalText = z
 const cron = z.string().superRefine((value, ctx) => {
   const problem = cronExpressionProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+// An IPv4 or IPv6 network in CIDR notation, checked with the same parser the API's filter uses.
+const cidrList = commaList.superRefine((list, ctx) => {
+  for (const cidr of list) {
+    const problem = cidrProblem(cidr);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${cidr}: ${problem}` });
+  }
 });
 
 const days = (fallback: number) => z.coerce.number().int().min(1).max(3650).default(fallback);
@@ -182,6 +213,16 @@ const EnvSchema = z.object({
   CEOS_UNINSTALLED_MIRROR_DAYS: days(30),
   CEOS_RETAIN_JOB_DAYS: days(7),
   CEOS_PRUNE_BATCH_SIZE: z.coerce.number().int().min(100).max(50_000).default(2000),
+  CEOS_BOOTSTRAP_ADMIN_KEY: optionalText.pipe(
+    z
+      .string()
+      .regex(API_KEY_PATTERN, 'must be "ceos_" followed by at least 43 base64url characters (32 random bytes); make one with `ceos keys generate`')
+      .optional(),
+  ),
+  CEOS_CORS_ORIGINS: commaList.pipe(z.array(z.url('must be a comma-separated list of origins such as https://dashboard.example.com'))),
+  CEOS_API_ALLOW_CIDRS: cidrList,
+  CEOS_API_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  CEOS_API_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(60),
 });
 
 /** Raised when the environment is invalid; the message names every bad variable. */
@@ -269,6 +310,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mirrorMaxAgeHours: e.CEOS_MIRROR_MAX_AGE_HOURS,
       jobDays: e.CEOS_RETAIN_JOB_DAYS,
       batchSize: e.CEOS_PRUNE_BATCH_SIZE,
+    },
+    api: {
+      bootstrapAdminKey: e.CEOS_BOOTSTRAP_ADMIN_KEY,
+      corsOrigins: e.CEOS_CORS_ORIGINS,
+      allowCidrs: e.CEOS_API_ALLOW_CIDRS,
+      rateLimitPerKey: e.CEOS_API_RATE_LIMIT_PER_KEY,
+      rateLimitPerAddress: e.CEOS_API_RATE_LIMIT_PER_ADDRESS,
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { ApiKeysTables } from './api-keys-schema.js';
 import type { AuditTables } from './audit-schema.js';
 import type { CommandsTables } from './commands-schema.js';
 import type { GovernanceTables } from './governance-schema.js';
@@ -44,6 +45,6 @@ export interface InboxTables {
 }
 
 /** The CEOS database: each area declares its tables in its own file. */
-export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables {}
+export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables, ApiKeysTables {}
 
 export type Delivery = Selectable<DeliveriesTable>;

@@ -1,0 +1,19 @@
+import type { ApiRoute } from './api-route.js';
+import { auditRoutes } from './routes/audit-routes.js';
+import { deliveryRoutes } from './routes/delivery-routes.js';
+import { installationRoutes } from './routes/installations-routes.js';
+import { keyRoutes } from './routes/key-routes.js';
+import { orgRoutes } from './routes/org-routes.js';
+import { overrideRoutes } from './routes/override-routes.js';
+import { planRoutes } from './routes/plan-routes.js';
+
+/** Every route of the management API: the OpenAPI document, docs/api.md's table and the role tests come from it. */
+export const API_ROUTES: readonly ApiRoute[] = [
+  ...installationRoutes,
+  ...orgRoutes,
+  ...planRoutes,
+  ...overrideRoutes,
+  ...auditRoutes,
+  ...deliveryRoutes,
+  ...keyRoutes,
+];

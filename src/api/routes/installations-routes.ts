@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { defineRoute } from '../api-route.js';
+import { decodeCursor, page } from '../cursor.js';
+import { iso, pageQuery } from '../schemas.js';
+
+/** `GET /installations`: the organizations CEOS is installed on that the key may see. */
+export const installationRoutes = [
+  defineRoute({
+    method: 'GET',
+    url: '/installations',
+    permission: 'read',
+    org: false,
+    tag: 'organizations',
+    summary: 'List installations',
+    querystring: z.strictObject({ ...pageQuery }),
+    async handler({ query, principal, deps }) {
+      const after = decodeCursor(query.cursor, z.object({ org: z.string() }));
+      let q = deps.db.selectFrom('installations').selectAll().where('account_type', '!=', 'Enterprise').orderBy('org').limit(query.limit + 1);
+      if (after) q = q.where('org', '>', after.org);
+      if (principal.orgs !== null) q = principal.orgs.length === 0 ? q.where('org', 'is', null) : q.where('org', 'in', [...principal.orgs]);
+      const rows = await q.execute();
+      return page(
+        rows,
+        query.limit,
+        (r) => ({ id: Number(r.id), org: r.account_login, account_type: r.account_type, status: r.status, created_at: iso(r.created_at), updated_at: iso(r.updated_at) }),
+        (r) => ({ org: r.org }),
+      );
+    },
+  }),
+];

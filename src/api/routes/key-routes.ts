@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { appendAudit } from '../../db/audit-log.js';
+import { type ApiKeyInfo, findApiKeyById, insertApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys.js';
+import { orgKey } from '../../db/installations.js';
+import { ApiError, notFound } from '../api-error.js';
+import { generateApiKey } from '../api-key-token.js';
+import { defineRoute } from '../api-route.js';
+import { KEYS_AUDIT_ORG } from '../audit-actions.js';
+import type { ApiPrincipal } from '../authenticate.js';
+import { decodeCursor, page } from '../cursor.js';
+import { API_ROLES } from '../roles.js';
+import { iso, orgParam, pageQuery, uuid } from '../schemas.js';
+
+const DAY_MS = 86_400_000;
+
+/** A key's metadata as the API shows it (never its hash). */
+export function keyItem(k: ApiKeyInfo) {
+  return {
+    id: k.id,
+    name: k.name,
+    role: k.role,
+    orgs: k.orgs,
+    prefix: k.prefix,
+    created_at: iso(k.created_at),
+    last_used_at: iso(k.last_used_at),
+    expires_at: iso(k.expires_at),
+    revoked_at: iso(k.revoked_at),
+  };
+}
+
+/** Whether a key limited to some organizations may manage `key`: only keys limited to some of those. */
+function manages(principal: ApiPrincipal, orgs: readonly string[] | null): boolean {
+  if (principal.orgs === null) return true;
+  return orgs !== null && orgs.every((o) => principal.orgs!.includes(o));
+}
+
+/** API keys: list, create (shown once), revoke. Admin keys only. */
+export const keyRoutes = [
+  defineRoute({
+    method: 'GET',
+    url: '/keys',
+    permission: 'admin',
+    org: false,
+    tag: 'keys',
+    summary: 'List API keys (metadata only)',
+    querystring: z.strictObject({ ...pageQuery }),
+    async handler({ query, principal, deps }) {
+      const after = decodeCursor(query.cursor, z.object({ at: z.iso.datetime(), id: z.string() }));
+      const rows = await listApiKeys(deps.db, { limit: query.limit + 1, ...(after ? { after: { createdAt: new Date(after.at), id: after.id } } : {}) });
+      // An org-limited admin sees the keys it could manage; the page stays keyed by the unfiltered rows.
+      const result = page(rows, query.limit, keyItem, (r) => ({ at: iso(r.created_at), id: r.id }));
+      return { ...result, items: result.items.filter((k) => manages(principal, k.orgs)) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/keys',
+    permission: 'admin',
+    org: false,
+    tag: 'keys',
+    status: 201,
+    summary: 'Create an API key',
+    description: 'Answers with the key\'s metadata and the key itself in `key`: the only time it is ever shown. CEOS keeps only its hash.',
+    body: z.strictObject({
+      role: z.enum(API_ROLES as [string, ...string[]]).transform((r) => r as ApiKeyInfo['role']),
+      orgs: z.array(orgParam).min(1).max(100).optional(),
+      expires_in_days: z.number().int().min(1).max(3650).optional(),
+      name: z.string().trim().min(1).max(100).optional(),
+    }),
+    async handler({ body, principal, deps, now }) {
+      const orgs = body.orgs ? [...new Set(body.orgs.map(orgKey))].sort() : null;
+      if (!manages(principal, orgs)) {
+        throw new ApiError(403, 'forbidden', 'A key limited to some organizations can only create keys limited to some of them.');
+      }
+      const secret = generateApiKey();
+      const expiresAt = body.expires_in_days === undefined ? null : new Date(now.getTime() + body.expires_in_days * DAY_MS);
+      const created = await deps.db.transaction().execute(async (trx) => {
+        const key = await insertApiKey(trx, { name: body.name ?? `${body.role} key`, role: body.role, orgs, expiresAt }, secret);
+        await appendAudit(trx, {
+          org: KEYS_AUDIT_ORG,
+          actor: principal.actor,
+          action: 'api_key.created',
+          target: key.id,
+          reason: `API key "${key.name}" created`,
+          details: { role: key.role, orgs, prefix: key.prefix, expiresAt: iso(expiresAt) },
+          at: now,
+        });
+        return key;
+      });
+      return { ...keyItem(created), key: secret.key };
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/keys/:id',
+    permission: 'admin',
+    org: false,
+    tag: 'keys',
+    summary: 'Revoke an API key',
+    params: z.strictObject({ id: uuid }),
+    async handler({ params, principal, deps, now }) {
+      const existing = await findApiKeyById(deps.db, params.id);
+      if (!existing || !manages(principal, existing.orgs)) throw notFound(`API key ${params.id}`);
+      const revoked = await deps.db.transaction().execute(async (trx) => {
+        const key = await revokeApiKey(trx, params.id, now);
+        if (!key) return undefined;
+        await appendAudit(trx, { org: KEYS_AUDIT_ORG, actor: principal.actor, action: 'api_key.revoked', target: key.id, reason: `API key "${key.name}" revoked`, details: { prefix: key.prefix }, at: now });
+        return key;
+      });
+      if (!revoked) throw new ApiError(409, 'already_revoked', `API key ${params.id} was revoked already.`);
+      return keyItem(revoked);
+    },
+  }),
+];

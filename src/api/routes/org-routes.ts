@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { readStoredPolicy } from '../../db/policies.js';
+import { expandTeamMembers, indexTeams } from '../../domain/planner/team-members.js';
+import { describeUserSeat, planFromMirror } from '../../reporting/command-status.js';
+import { notFound } from '../api-error.js';
+import { defineRoute } from '../api-route.js';
+import { decodeCursor, page } from '../cursor.js';
+import { inactiveDays, inactivityThreshold, seatItem } from '../org-views.js';
+import { iso, orgParam, orgParams, pageQuery } from '../schemas.js';
+
+const afterLogin = z.object({ after: z.string() });
+
+/** The organization summary, its seats, members, teams and policy, all from CEOS's mirror. */
+export const orgRoutes = [
+  defineRoute({
+    method: 'GET',
+    url: '/orgs/:org',
+    permission: 'read',
+    org: true,
+    tag: 'organizations',
+    summary: 'Organization summary',
+    description: 'Seats held, active, inactive and pending cancellation; policy status and mode; the last reconciliation; held plans.',
+    params: orgParams,
+    async handler({ installation, deps, now }) {
+      const [view, stored, last, held] = await Promise.all([
+        planFromMirror(deps.db, installation.org, installation.account_login, now),
+        readStoredPolicy(deps.db, installation.org),
+        deps.db.selectFrom('plans').select(['id', 'status', 'trigger', 'created_at', 'finished_at']).where('org', '=', installation.org).orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+        deps.db.selectFrom('plans').select(['id', 'held', 'created_at']).where('org', '=', installation.org).where('status', '=', 'awaiting_confirmation').orderBy('created_at', 'desc').execute(),
+      ]);
+      const threshold = inactivityThreshold(view.policy);
+      const seats = view.snapshot.seats;
+      const inactive = seats.filter((s) => inactiveDays(s, now) > threshold).length;
+      return {
+        org: installation.account_login,
+        installation: { id: Number(installation.id), status: installation.status },
+        seats: {
+          held: seats.length,
+          active: seats.length - inactive,
+          inactive,
+          inactive_after_days: threshold,
+          pending_cancellation: seats.filter((s) => s.pendingCancellationDate !== null).length,
+        },
+        policy: policyStatus(stored),
+        last_reconciliation: last ? { plan_id: last.id, status: last.status, trigger: last.trigger, created_at: iso(last.created_at), finished_at: iso(last.finished_at) } : null,
+        held_plans: held.map((p) => ({ id: p.id, held: p.held, created_at: iso(p.created_at) })),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/orgs/:org/seats',
+    permission: 'read',
+    org: true,
+    tag: 'seats',
+    summary: 'List Copilot seats',
+    description: '`inactive_days=N`: seats unused for at least N whole days. `team`: seats of members of the team or its child teams. `state`: `active`, `inactive` (past the policy\'s inactivity threshold, else 30 days) or `pending_cancellation`.',
+    params: orgParams,
+    querystring: z.strictObject({
+      ...pageQuery,
+      inactive_days: z.coerce.number().int().min(0).max(3650).optional(),
+      team: z.string().min(1).max(100).optional(),
+      state: z.enum(['active', 'inactive', 'pending_cancellation']).optional(),
+    }),
+    async handler({ query, installation, deps, now }) {
+      const after = decodeCursor(query.cursor, afterLogin);
+      const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
+      const threshold = inactivityThreshold(view.policy);
+      let seats = [...view.snapshot.seats].sort((a, b) => cmp(a.assigneeLogin, b.assigneeLogin));
+      if (query.inactive_days !== undefined) seats = seats.filter((s) => inactiveDays(s, now) >= query.inactive_days!);
+      if (query.team !== undefined) {
+        if (!view.snapshot.teams.some((t) => t.slug.toLowerCase() === query.team!.toLowerCase())) throw notFound(`team ${query.team}`);
+        const members = expandTeamMembers(indexTeams(view.snapshot), [query.team]);
+        const ids = new Set(view.snapshot.members.filter((m) => members.has(m.login.toLowerCase())).map((m) => m.id));
+        seats = seats.filter((s) => ids.has(s.assigneeId));
+      }
+      if (query.state === 'pending_cancellation') seats = seats.filter((s) => s.pendingCancellationDate !== null);
+      if (query.state === 'inactive') seats = seats.filter((s) => inactiveDays(s, now) > threshold);
+      if (query.state === 'active') seats = seats.filter((s) => inactiveDays(s, now) <= threshold && s.pendingCancellationDate === null);
+      if (after) seats = seats.filter((s) => cmp(s.assigneeLogin, after.after) > 0);
+      return page(seats.slice(0, query.limit + 1), query.limit, (s) => seatItem(s, now), (s) => ({ after: s.assigneeLogin.toLowerCase() }));
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/orgs/:org/seats/:login',
+    permission: 'read',
+    org: true,
+    tag: 'seats',
+    summary: "One person's seat, activity and the rules that apply to them",
+    description: 'What `/copilot status @user` shows. A renamed user is found under either login.',
+    params: z.strictObject({ org: orgParam, login: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be a GitHub login') }),
+    async handler({ params, installation, deps, now }) {
+      const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
+      const status = describeUserSeat(view, params.login, now);
+      if (!status.orgMember && status.seat === null && status.overrides.length === 0) throw notFound(`member or seat holder ${params.login} in ${installation.account_login}`);
+      const planned = [...view.plan.toAdd.map((e) => ({ op: 'add', e })), ...view.plan.toCancel.map((e) => ({ op: 'cancel', e })), ...view.plan.leftAlone.map((e) => ({ op: 'left_alone', e })), ...view.plan.notAdded.map((e) => ({ op: 'not_added', e }))].find(
+        ({ e }) => e.login.toLowerCase() === status.login.toLowerCase(),
+      );
+      return {
+        login: status.login,
+        org_member: status.orgMember,
+        seat: status.seat ? seatItem(status.seat, now) : null,
+        inactive_days: status.inactiveDays,
+        rules: status.rules,
+        overrides: status.overrides,
+        next_plan: planned ? { change: planned.op, reason: planned.e.reason } : null,
+      };
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/orgs/:org/members',
+    permission: 'read',
+    org: true,
+    tag: 'organizations',
+    summary: 'List organization members',
+    params: orgParams,
+    querystring: z.strictObject({ ...pageQuery }),
+    async handler({ query, installation, deps, now }) {
+      const after = decodeCursor(query.cursor, afterLogin);
+      const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
+      const seated = new Set(view.snapshot.seats.map((s) => s.assigneeId));
+      let members = [...view.snapshot.members].sort((a, b) => cmp(a.login, b.login));
+      if (after) members = members.filter((m) => cmp(m.login, after.after) > 0);
+      return page(members.slice(0, query.limit + 1), query.limit, (m) => ({ login: m.login, user_id: m.id, role: m.role, has_seat: seated.has(m.id) }), (m) => ({ after: m.login.toLowerCase() }));
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/orgs/:org/teams',
+    permission: 'read',
+    org: true,
+    tag: 'organizations',
+    summary: 'List teams',
+    params: orgParams,
+    querystring: z.strictObject({ ...pageQuery }),
+    async handler({ query, installation, deps, now }) {
+      const after = decodeCursor(query.cursor, afterLogin);
+      const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
+      let teams = [...view.snapshot.teams].sort((a, b) => cmp(a.slug, b.slug));
+      if (after) teams = teams.filter((t) => cmp(t.slug, after.after) > 0);
+      return page(
+        teams.slice(0, query.limit + 1),
+        query.limit,
+        (t) => ({ slug: t.slug, id: t.id, parent: t.parentSlug, direct_members: view.snapshot.teamMemberships[t.slug]?.length ?? 0 }),
+        (t) => ({ after: t.slug.toLowerCase() }),
+      );
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/orgs/:org/policy',
+    permission: 'read',
+    org: true,
+    tag: 'policy',
+    summary: 'The effective policy, its source commit and its errors',
+    params: orgParams,
+    async handler({ installation, deps }) {
+      const stored = await readStoredPolicy(deps.db, installation.org);
+      return {
+        ...policyStatus(stored),
+        source: { repository: `${installation.account_login}/${deps.config.policyRepository}`, path: deps.config.policyPath },
+        policy: stored?.policy ?? null,
+        errors: stored?.errors ?? [],
+      };
+    },
+  }),
+];
+
+function cmp(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function policyStatus(stored: Awaited<ReturnType<typeof readStoredPolicy>>) {
+  const status = stored === undefined ? 'unknown' : stored.policy !== null ? 'valid' : stored.errors && stored.errors.length > 0 ? 'invalid' : 'absent';
+  return {
+    status,
+    mode: stored?.policy?.mode ?? null,
+    sha: stored?.sha ?? null,
+    ref: stored?.ref ?? null,
+    loaded_at: iso(stored?.loadedAt),
+  };
+}
