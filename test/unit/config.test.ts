@@ -68,6 +68,7 @@ describe('loadConfig', () => {
         jobDays: 7,
         batchSize: 2000,
       },
+      api: { bootstrapAdminKey: undefined, corsOrigins: [], allowCidrs: [], rateLimitPerKey: 600, rateLimitPerAddress: 60 },
     });
     expect(hasAppCredentials(config)).toBe(false);
   });
