@@ -1,13 +1,30 @@
 import { createHash } from 'node:crypto';
 import type { OrgInit } from '../test/fake-github/index.js';
 import type { FakeGitHub } from '../test/fake-github/index.js';
-import type { SyntheticOrg } from './synthetic-org.js';
+import { type SyntheticOrg, type SyntheticOrgOptions, generateSyntheticOrg } from './synthetic-org.js';
 
 /** Where the benchmark puts the policy, as CEOS looks for it by default. */
 export const POLICY_LOCATION = { repository: '.github', path: '.github/copilot-policy.yml' } as const;
 
 /** Installation id of the app on the synthetic organization. */
 export const BENCH_INSTALLATION_ID = 31_337;
+
+/**
+ * Cancellations one plan of the benchmark may send without an owner's confirmation. Its policy
+ * calls for 2,745 at the default size; the limit is stated explicitly, as an owner planning a
+ * large clean-up would, so the run applies whole whatever size is asked and whatever the default.
+ */
+export const BENCH_MAX_CANCELLATIONS = 3_000;
+
+/** The benchmark's organization: the synthetic one, its policy with an explicit `safeguards.max_cancellations`. */
+export function benchOrg(options: SyntheticOrgOptions): SyntheticOrg {
+  const org = generateSyntheticOrg(options);
+  return {
+    ...org,
+    policy: { ...org.policy, safeguards: { max_cancellations: BENCH_MAX_CANCELLATIONS } },
+    policyText: `${org.policyText.trimEnd()}\nsafeguards:\n  max_cancellations: ${BENCH_MAX_CANCELLATIONS}\n`,
+  };
+}
 
 /** Team slug to its direct members, each login once (the generator may list one twice; GitHub cannot). */
 export function directTeamMembers(org: SyntheticOrg): Map<string, string[]> {

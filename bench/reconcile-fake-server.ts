@@ -20,9 +20,8 @@ http.createServer = ((...args: Parameters<typeof http.createServer>) => {
 syncBuiltinESMExports();
 
 const { startFakeGitHub } = await import('../test/fake-github/index.js');
-const { definitionDigest, seedFakeGitHub } = await import('./reconcile-fake-org.js');
+const { benchOrg, definitionDigest, seedFakeGitHub } = await import('./reconcile-fake-org.js');
 const { summarizeRequests } = await import('./reconcile-requests.js');
-const { generateSyntheticOrg } = await import('./synthetic-org.js');
 
 /** A message from the benchmark to the fake's process. */
 export type FakeServerCommand = { type: 'summary' } | { type: 'clear' } | { type: 'close' };
@@ -49,7 +48,7 @@ export interface FakeServerSummary {
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SyntheticOrgOptions;
-const org = generateSyntheticOrg(options);
+const org = benchOrg(options);
 // The fake's clock is the organization's: seats added are created "now", cancellations date from it.
 const fake = await startFakeGitHub({ now: () => new Date(org.now) });
 seedFakeGitHub(fake, org);

@@ -29,11 +29,11 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { loadSnapshot } from '../src/db/mirror.js';
 import { createOverrides, listActiveOverrides, toSeatOverride } from '../src/db/overrides.js';
 import type { Plan, SeatOverride } from '../src/domain/plan-types.js';
-import { planReconciliation } from '../src/domain/planner/plan-reconciliation.js';
+import { planWithSafeguard } from '../src/domain/planner/safeguard.js';
 import { type ReconcileDeps, type ReconcileResult, reconcileOrg } from '../src/jobs/reconcile-org.js';
 import { reconcileJobSchema } from '../src/jobs/reconcile-queue.js';
 import type { FakeServerCommand, FakeServerReady, FakeServerSummary } from './reconcile-fake-server.js';
-import { BENCH_INSTALLATION_ID, POLICY_LOCATION, definitionDigest, directTeamMembers } from './reconcile-fake-org.js';
+import { BENCH_INSTALLATION_ID, BENCH_MAX_CANCELLATIONS, POLICY_LOCATION, benchOrg, definitionDigest, directTeamMembers } from './reconcile-fake-org.js';
 import { type MinimumInput, TEAMS_PER_FOLLOW_UP, minimumRequests } from './reconcile-minimums.js';
 import { peakRss } from './reconcile-peak-rss.js';
 import type { PlannerBenchInput, PlannerBenchResult } from './reconcile-planner.js';
@@ -132,7 +132,7 @@ function sortedLogins(entries: readonly { login: string }[]): string[] {
 }
 
 function expectationsOf(org: ReturnType<typeof generateSyntheticOrg>, overrides: SeatOverride[]): Expectations {
-  const plan: Plan = planReconciliation({ policy: org.policy, snapshot: org.snapshot, overrides, now: org.now, membership: { complete: true, asOf: org.now } });
+  const plan: Plan = planWithSafeguard({ policy: org.policy, snapshot: org.snapshot, overrides, now: org.now, membership: { complete: true, asOf: org.now } });
   const seated = new Set(org.snapshot.seats.map((s) => s.assigneeLogin.toLowerCase()));
   const teamMembers = directTeamMembers(org);
   return {
@@ -170,7 +170,7 @@ print(
 const setupStart = performance.now();
 const fakeProcess = forkBench('./reconcile-fake-server.ts', [JSON.stringify(orgOptions)]);
 const fakeReady = nextMessage<FakeServerReady>(fakeProcess, 'ready');
-const org = generateSyntheticOrg(orgOptions);
+const org = benchOrg(orgOptions);
 
 const schema = `bench_reconcile_${randomBytes(4).toString('hex')}`;
 const database = await connectDatabase({ databaseUrl, dataDir: 'memory://', schema, poolSize: 10 });
@@ -305,6 +305,10 @@ try {
   check(
     firstPlan !== null && sameList(sortedLogins(firstPlan.toAdd), expected.adds) && sameList(sortedLogins(firstPlan.toCancel), expected.cancels),
     `run 1 planned ${firstPlan?.toAdd.length} adds and ${firstPlan?.toCancel.length} cancels, not the ${expected.adds.length} and ${expected.cancels.length} the definition calls for (the mirror differs from GitHub)`,
+  );
+  check(
+    firstPlan?.safeguard?.status === 'within' && firstPlan.safeguard.limit === BENCH_MAX_CANCELLATIONS,
+    `run 1's safeguard said ${firstPlan?.safeguard?.status} (limit ${firstPlan?.safeguard?.limit}), not within the explicit limit of ${BENCH_MAX_CANCELLATIONS}`,
   );
   check(plannerResult.adds === expected.adds.length && plannerResult.cancels === expected.cancels.length, 'the planner alone planned other changes than run 1');
   check(first.result.outcome?.failed.length === 0, `run 1: ${first.result.outcome?.failed.length} seat changes failed`);
