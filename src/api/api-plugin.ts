@@ -42,6 +42,17 @@ export async function apiPlugin(app: FastifyInstance, deps: ApiDeps & { routes: 
   app.setErrorHandler(apiErrorHandler);
   app.decorateRequest('apiAuth', null);
 
+  // First, so refusals carry the security headers and browsers' preflights need no key.
+  await app.register(helmet, { global: true });
+  if (config.api.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.api.corsOrigins.map((url) => new URL(url).origin),
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type'],
+      maxAge: 600,
+    });
+  }
+
   if (config.api.allowCidrs.length > 0) {
     const allowed = networkMatcher(config.api.allowCidrs);
     app.addHook('onRequest', async (request) => {
@@ -64,7 +75,9 @@ export async function apiPlugin(app: FastifyInstance, deps: ApiDeps & { routes: 
     errorResponseBuilder: (_request, context) =>
       new ApiError(429, 'rate_limited', `Too many requests: at most ${context.max} a minute; retry in ${context.after}.`),
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // The rate limit counts in each route's own onRequest hooks, which run after the instance's:
+  // refusing in preParsing comes after it, and before any body is read.
+  app.addHook('preParsing', async (request, reply) => {
     const auth = request.apiAuth;
     if (auth && !auth.ok) {
       void reply.header('www-authenticate', 'Bearer realm="ceos"');
@@ -72,15 +85,6 @@ export async function apiPlugin(app: FastifyInstance, deps: ApiDeps & { routes: 
     }
   });
 
-  await app.register(helmet, { global: true });
-  if (config.api.corsOrigins.length > 0) {
-    await app.register(cors, {
-      origin: config.api.corsOrigins.map((url) => new URL(url).origin),
-      methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type'],
-      maxAge: 600,
-    });
-  }
   await app.register(compress, { global: true, threshold: 1024 });
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
@@ -199,5 +203,9 @@ function apiErrorHandler(error: FastifyError | ApiError, request: FastifyRequest
     return reply.code(500).send({ error: { code: 'internal', message: 'Internal error; the server log has the details.' } });
   }
   const codes: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type', 406: 'not_acceptable', 405: 'method_not_allowed' };
-  return reply.code(status).send({ error: { code: codes[status] ?? 'bad_request', message: error.message } });
+  const messages: Record<number, string> = {
+    413: `The body is larger than the API accepts (${API_BODY_LIMIT} bytes).`,
+    415: `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted here: send application/json (or, for a policy, application/yaml or text/plain).`,
+  };
+  return reply.code(status).send({ error: { code: codes[status] ?? 'bad_request', message: messages[status] ?? error.message } });
 }

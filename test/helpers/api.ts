@@ -3,7 +3,7 @@ import { generateApiKey } from '../../src/api/api-key-token.js';
 import { insertApiKey } from '../../src/db/api-keys.js';
 import type { ApiKeyRole } from '../../src/db/api-keys-schema.js';
 import { upsertInstallation } from '../../src/db/installations.js';
-import { replaceOrgGraph, replaceSeats } from '../../src/db/mirror.js';
+import { replaceOrgGraph, replaceSeats, upsertBilling } from '../../src/db/mirror.js';
 import { savePolicy } from '../../src/db/policies.js';
 import type { Database } from '../../src/db/schema.js';
 import type { CopilotSeat } from '../../src/domain/plan-types.js';
@@ -68,6 +68,7 @@ export async function seedOrg(db: Kysely<Database>, login: string, installationI
     [seat('alice', 1, new Date(now.getTime() - 2 * day).toISOString()), seat('bob', 2, new Date(now.getTime() - 60 * day).toISOString()), seat('dave', 4, new Date(now.getTime() - day).toISOString())],
     now,
   );
+  await upsertBilling(db, org, { seatManagementSetting: 'assign_selected', planType: 'business', seatBreakdown: {} }, now);
   const parsed = parsePolicy(POLICY_YAML);
   if (!parsed.ok) throw new Error('test policy is invalid');
   await savePolicy(db, org, { sha: 'abc123', ref: 'refs/heads/main', text: POLICY_YAML, policy: parsed.policy, errors: null }, now);

@@ -81,7 +81,7 @@ export const deliveryRoutes = [
     summary: 'Process a stored delivery again',
     description: '409 while a worker processes it, or when its payload was dropped by the retention settings.',
     params: z.strictObject({ guid }),
-    body: z.strictObject({}).optional(),
+    body: z.strictObject({}).nullish(),
     async handler({ params, principal, deps, now }) {
       const row = await getDelivery(deps.db, params.guid);
       if (!row || !sees(principal, row.org)) throw notFound(`delivery ${params.guid}`);
@@ -117,7 +117,8 @@ export const deliveryRoutes = [
     description: `Every dead letter, or those of one \`event\` or \`org\`, up to ${REDRIVE_BATCH} per call (\`more\` says whether any are left). Audited per organization.`,
     body: z
       .strictObject({ event: z.string().regex(/^[a-z_]{1,60}$/).optional(), org: z.string().min(1).max(100).optional() })
-      .default({}),
+      .nullish()
+      .transform((b) => b ?? {}),
     async handler({ body, principal, deps, now }) {
       const orgs = body.org !== undefined ? (sees(principal, body.org.toLowerCase()) ? [body.org.toLowerCase()] : []) : principal.orgs ?? undefined;
       const candidates = await listDeadLetterIds(deps.db, { limit: REDRIVE_BATCH + 1, ...(body.event ? { event: body.event } : {}), ...(orgs ? { orgs } : {}) });

@@ -68,7 +68,7 @@ export const planRoutes = [
     summary: 'Dry run: the plan reconciling now would make',
     description: 'Planned from CEOS\'s mirror with the stored policy and the overrides in force; nothing is stored and no seat changes.',
     params: orgParams,
-    body: z.strictObject({}).optional(),
+    body: z.strictObject({}).nullish(),
     async handler({ installation, deps, now }) {
       const stored = await readStoredPolicy(deps.db, installation.org);
       return { dry_run: true, plan: await dryRunPlan(deps.db, installation.org, installation.account_login, stored?.policy ?? null, now) };
@@ -103,7 +103,10 @@ export const planRoutes = [
     summary: 'Queue a reconciliation run',
     description: '`apply: false` only plans; `full_sync: true` reads members and teams from GitHub first. Answers 202 with the job id (`GET /jobs/{id}`).',
     params: orgParams,
-    body: z.strictObject({ apply: z.boolean().default(true), full_sync: z.boolean().default(false) }).default({ apply: true, full_sync: false }),
+    body: z
+      .strictObject({ apply: z.boolean().optional(), full_sync: z.boolean().optional() })
+      .nullish()
+      .transform((b) => ({ apply: b?.apply ?? true, full_sync: b?.full_sync ?? false })),
     async handler({ body, installation, principal, deps, now }) {
       if (installation.status !== 'active') throw new ApiError(409, 'not_active', `The installation on ${installation.account_login} is ${installation.status}.`);
       const jobId = await deps.db.transaction().execute(async (trx) => {
@@ -136,7 +139,7 @@ export const planRoutes = [
     summary: 'Confirm a held plan',
     description: 'As `/copilot confirm <id>`: a run re-plans and cancels the seats that are both confirmed and still due. 409 when the plan holds nothing or a newer plan superseded it.',
     params: planParams,
-    body: z.strictObject({}).optional(),
+    body: z.strictObject({}).nullish(),
     async handler({ params, installation, principal, deps, now }) {
       const outcome = await confirmPlan(
         { db: deps.db, boss: deps.boss },
