@@ -37,8 +37,8 @@ export interface ReportRunQueueOptions {
 
 /**
  * Creates the report queue and its dead-letter queue. A report that fails (GitHub answering 403
- * or 5xx) is retried for a good while, as reporting never changes seats: about eight hours of
- * retries with backoff before it is dead-lettered.
+ * or 5xx) is retried for a good while, as reporting never changes seats: ten
+ * retries with backoff (two to four hours in all) before it is dead-lettered.
  */
 export async function createReportRunQueue(boss: PgBoss, options: ReportRunQueueOptions = {}): Promise<void> {
   // The dead-letter queue must exist before the queue that names it.
