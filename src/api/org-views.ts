@@ -5,6 +5,8 @@ import type { Database } from '../db/schema.js';
 import type { CopilotSeat, Plan } from '../domain/plan-types.js';
 import { planWithSafeguard } from '../domain/planner/safeguard.js';
 import type { Policy } from '../domain/policy/policy-schema.js';
+import { expandTeamMembers, indexTeams } from '../domain/planner/team-members.js';
+import type { MirrorView } from '../reporting/command-status.js';
 
 const DAY_MS = 86_400_000;
 
@@ -45,4 +47,39 @@ export function seatItem(seat: CopilotSeat, now: Date) {
 export async function dryRunPlan(db: Kysely<Database>, org: string, orgLogin: string, policy: Policy | null, now: Date): Promise<Plan> {
   const [snapshot, overrideRows, membership] = await Promise.all([loadSnapshot(db, org, orgLogin), listActiveOverrides(db, org, now), mirrorMembership(db, org)]);
   return planWithSafeguard({ policy, snapshot, overrides: overrideRows.map(toSeatOverride), now: now.toISOString(), membership });
+}
+
+/** Which seats to list. */
+export interface SeatFilter {
+  /** Seats unused for at least this many whole days. */
+  inactiveDays?: number;
+  /** Seats of members of this team or its child teams. */
+  team?: string;
+  /** `inactive`: past the policy's inactivity threshold (else 30 days); `active`: not, and not pending cancellation. */
+  state?: 'active' | 'inactive' | 'pending_cancellation';
+}
+
+/** Case-insensitive login order. */
+export function compareLogins(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The mirror's seats that match a filter, in login order; `unknown_team` when the team does not exist. */
+export function filterSeats(view: MirrorView, filter: SeatFilter, now: Date): CopilotSeat[] | 'unknown_team' {
+  const threshold = inactivityThreshold(view.policy);
+  let seats = [...view.snapshot.seats].sort((a, b) => compareLogins(a.assigneeLogin, b.assigneeLogin));
+  if (filter.inactiveDays !== undefined) seats = seats.filter((s) => inactiveDays(s, now) >= filter.inactiveDays!);
+  if (filter.team !== undefined) {
+    const team = filter.team.toLowerCase();
+    if (!view.snapshot.teams.some((t) => t.slug.toLowerCase() === team)) return 'unknown_team';
+    const members = expandTeamMembers(indexTeams(view.snapshot), [filter.team]);
+    const ids = new Set(view.snapshot.members.filter((m) => members.has(m.login.toLowerCase())).map((m) => m.id));
+    seats = seats.filter((s) => ids.has(s.assigneeId));
+  }
+  if (filter.state === 'pending_cancellation') seats = seats.filter((s) => s.pendingCancellationDate !== null);
+  if (filter.state === 'inactive') seats = seats.filter((s) => inactiveDays(s, now) > threshold);
+  if (filter.state === 'active') seats = seats.filter((s) => inactiveDays(s, now) <= threshold && s.pendingCancellationDate === null);
+  return seats;
 }

@@ -6,6 +6,7 @@ import { type DatabaseHandle, DatabaseInUseError, connectDatabase } from '../db/
 import { getDelivery, listDeliveries, replayDelivery } from '../db/deliveries.js';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import type { DeliveryStatus } from '../db/schema.js';
+import { registerApiCommands } from './api-commands.js';
 import { registerAuditCommands } from './audit-command.js';
 import { CliUserError, registerPlanCommands } from './plans-command.js';
 import { formatTable } from './format-table.js';
@@ -67,7 +68,9 @@ function positiveInt(value: string): number {
 const program = new Command()
   .name('ceos')
   .description('CEOS, the Copilot Enterprise Orchestration System')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Scripts tell a usage mistake (2) from a refusal or failure (1); help and --version exit 0.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 program
   .command('start')
@@ -157,6 +160,7 @@ deliveries
   });
 
 registerAuditCommands(program, withDatabase, out);
+registerApiCommands(program, withDatabase, out);
 registerPlanCommands(program, withDatabase, out, () => createLogger('warn'));
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -104,7 +104,7 @@ describe(`ceos CLI: migrate and deliveries (${backend})`, () => {
   it('refuses an unknown --status with the allowed choices', async () => {
     const { env } = freshDatabase();
     const result = await runCli(['deliveries', 'list', '--status', 'stuck'], env);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2); // a usage mistake
     expect(result.stderr).toContain("argument 'stuck' is invalid");
     expect(result.stderr).toContain('received, processing, processed, failed, dead');
     expect(result.stderr).not.toMatch(STACK_FRAME);

@@ -1,17 +1,13 @@
 import { z } from 'zod';
-import { appendAudit } from '../../db/audit-log.js';
-import { type ApiKeyInfo, findApiKeyById, insertApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys.js';
+import { type ApiKeyInfo, findApiKeyById, listApiKeys } from '../../db/api-keys.js';
+import { createApiKey, revokeApiKeyAudited } from '../../operations/manage-api-keys.js';
 import { orgKey } from '../../db/installations.js';
 import { ApiError, notFound } from '../api-error.js';
-import { generateApiKey } from '../api-key-token.js';
 import { defineRoute } from '../api-route.js';
-import { KEYS_AUDIT_ORG } from '../audit-actions.js';
 import type { ApiPrincipal } from '../authenticate.js';
 import { decodeCursor, page } from '../cursor.js';
 import { API_ROLES } from '../roles.js';
 import { iso, orgParam, pageQuery, uuid } from '../schemas.js';
-
-const DAY_MS = 86_400_000;
 
 /** A key's metadata as the API shows it (never its hash). */
 export function keyItem(k: ApiKeyInfo) {
@@ -72,22 +68,12 @@ export const keyRoutes = [
       if (!manages(principal, orgs)) {
         throw new ApiError(403, 'forbidden', 'A key limited to some organizations can only create keys limited to some of them.');
       }
-      const secret = generateApiKey();
-      const expiresAt = body.expires_in_days === undefined ? null : new Date(now.getTime() + body.expires_in_days * DAY_MS);
-      const created = await deps.db.transaction().execute(async (trx) => {
-        const key = await insertApiKey(trx, { name: body.name ?? `${body.role} key`, role: body.role, orgs, expiresAt }, secret);
-        await appendAudit(trx, {
-          org: KEYS_AUDIT_ORG,
-          actor: principal.actor,
-          action: 'api_key.created',
-          target: key.id,
-          reason: `API key "${key.name}" created`,
-          details: { role: key.role, orgs, prefix: key.prefix, expiresAt: iso(expiresAt) },
-          at: now,
-        });
-        return key;
-      });
-      return { ...keyItem(created), key: secret.key };
+      const created = await createApiKey(
+        deps.db,
+        { role: body.role, ...(orgs ? { orgs } : {}), ...(body.expires_in_days ? { expiresInDays: body.expires_in_days } : {}), ...(body.name ? { name: body.name } : {}), actor: principal.actor },
+        now,
+      );
+      return { ...keyItem(created), key: created.key };
     },
   }),
   defineRoute({
@@ -101,12 +87,7 @@ export const keyRoutes = [
     async handler({ params, principal, deps, now }) {
       const existing = await findApiKeyById(deps.db, params.id);
       if (!existing || !manages(principal, existing.orgs)) throw notFound(`API key ${params.id}`);
-      const revoked = await deps.db.transaction().execute(async (trx) => {
-        const key = await revokeApiKey(trx, params.id, now);
-        if (!key) return undefined;
-        await appendAudit(trx, { org: KEYS_AUDIT_ORG, actor: principal.actor, action: 'api_key.revoked', target: key.id, reason: `API key "${key.name}" revoked`, details: { prefix: key.prefix }, at: now });
-        return key;
-      });
+      const revoked = await revokeApiKeyAudited(deps.db, params.id, principal.actor, now);
       if (!revoked) throw new ApiError(409, 'already_revoked', `API key ${params.id} was revoked already.`);
       return keyItem(revoked);
     },

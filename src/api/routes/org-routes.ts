@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { readStoredPolicy } from '../../db/policies.js';
-import { expandTeamMembers, indexTeams } from '../../domain/planner/team-members.js';
 import { describeUserSeat, planFromMirror } from '../../reporting/command-status.js';
 import { notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
-import { inactiveDays, inactivityThreshold, seatItem } from '../org-views.js';
+import { filterSeats, inactiveDays, inactivityThreshold, seatItem } from '../org-views.js';
 import { iso, orgParam, orgParams, pageQuery } from '../schemas.js';
 
 const afterLogin = z.object({ after: z.string() });
@@ -65,18 +64,13 @@ export const orgRoutes = [
     async handler({ query, installation, deps, now }) {
       const after = decodeCursor(query.cursor, afterLogin);
       const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
-      const threshold = inactivityThreshold(view.policy);
-      let seats = [...view.snapshot.seats].sort((a, b) => cmp(a.assigneeLogin, b.assigneeLogin));
-      if (query.inactive_days !== undefined) seats = seats.filter((s) => inactiveDays(s, now) >= query.inactive_days!);
-      if (query.team !== undefined) {
-        if (!view.snapshot.teams.some((t) => t.slug.toLowerCase() === query.team!.toLowerCase())) throw notFound(`team ${query.team}`);
-        const members = expandTeamMembers(indexTeams(view.snapshot), [query.team]);
-        const ids = new Set(view.snapshot.members.filter((m) => members.has(m.login.toLowerCase())).map((m) => m.id));
-        seats = seats.filter((s) => ids.has(s.assigneeId));
-      }
-      if (query.state === 'pending_cancellation') seats = seats.filter((s) => s.pendingCancellationDate !== null);
-      if (query.state === 'inactive') seats = seats.filter((s) => inactiveDays(s, now) > threshold);
-      if (query.state === 'active') seats = seats.filter((s) => inactiveDays(s, now) <= threshold && s.pendingCancellationDate === null);
+      const matched = filterSeats(
+        view,
+        { ...(query.inactive_days !== undefined ? { inactiveDays: query.inactive_days } : {}), ...(query.team ? { team: query.team } : {}), ...(query.state ? { state: query.state } : {}) },
+        now,
+      );
+      if (matched === 'unknown_team') throw notFound(`team ${query.team} in ${installation.account_login}`);
+      let seats = matched;
       if (after) seats = seats.filter((s) => cmp(s.assigneeLogin, after.after) > 0);
       return page(seats.slice(0, query.limit + 1), query.limit, (s) => seatItem(s, now), (s) => ({ after: s.assigneeLogin.toLowerCase() }));
     },

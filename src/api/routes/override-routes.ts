@@ -1,9 +1,9 @@
 import { fromKysely } from 'pg-boss';
 import { z } from 'zod';
-import { appendAudit } from '../../db/audit-log.js';
-import { listActiveOverrides, liftOverride, type OverrideRow } from '../../db/overrides.js';
+import { listActiveOverrides, type OverrideRow } from '../../db/overrides.js';
 import { isValidGitHubLogin } from '../../domain/commands/github-login.js';
 import { enqueueReconcile } from '../../jobs/reconcile-queue.js';
+import { liftSeatOverride } from '../../operations/lift-seat-override.js';
 import { grantSeats, revokeSeats } from '../../operations/seat-overrides.js';
 import { notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
@@ -90,17 +90,8 @@ export const overrideRoutes = [
     params: z.strictObject({ org: orgParam, id: uuid }),
     async handler({ params, installation, principal, deps, now }) {
       const result = await deps.db.transaction().execute(async (trx) => {
-        const lifted = await liftOverride(trx, installation.org, params.id, principal.actor, now);
+        const lifted = await liftSeatOverride(trx, { org: installation.org, id: params.id, actor: principal.actor, via: 'api' }, now);
         if (!lifted) return undefined;
-        await appendAudit(trx, {
-          org: installation.org,
-          actor: principal.actor,
-          action: 'override.lifted',
-          target: lifted.login,
-          reason: `lifted through the API (was: ${lifted.kind}, ${lifted.reason})`,
-          details: { overrideId: lifted.id, kind: lifted.kind, actor: lifted.actor, via: 'api' },
-          at: now,
-        });
         return { lifted, jobId: await queueRun(deps.boss, trx, installation, principal.actor) };
       });
       if (!result) throw notFound(`override ${params.id} in force in ${installation.account_login}`);
