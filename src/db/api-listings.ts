@@ -82,3 +82,21 @@ export async function listAuditPage(db: Kysely<Database>, filter: AuditPageFilte
   if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId as never);
   return query.execute();
 }
+
+/** A page of installations on organizations, in key order, after `afterOrg`, within `orgs` when given. */
+export async function listInstallationsPage(db: Kysely<Database>, options: { limit: number; afterOrg?: string; orgs?: readonly string[] }) {
+  if (options.orgs?.length === 0) return [];
+  let query = db.selectFrom('installations').selectAll().where('account_type', '!=', 'Enterprise').orderBy('org').limit(options.limit);
+  if (options.afterOrg !== undefined) query = query.where('org', '>', options.afterOrg);
+  if (options.orgs) query = query.where('org', 'in', [...options.orgs]);
+  return query.execute();
+}
+
+/** An organization's newest plan, and the plans awaiting confirmation (newest first): the summary's plan facts. */
+export async function planFacts(db: Kysely<Database>, org: string) {
+  const [last, held] = await Promise.all([
+    db.selectFrom('plans').select(['id', 'status', 'trigger', 'created_at', 'finished_at']).where('org', '=', org).orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
+    db.selectFrom('plans').select(['id', 'held', 'created_at']).where('org', '=', org).where('status', '=', 'awaiting_confirmation').orderBy('created_at', 'desc').execute(),
+  ]);
+  return { last, held };
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listInstallationsPage } from '../../db/api-listings.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
 import { iso, pageQuery } from '../schemas.js';
@@ -15,10 +16,7 @@ export const installationRoutes = [
     querystring: z.strictObject({ ...pageQuery }),
     async handler({ query, principal, deps }) {
       const after = decodeCursor(query.cursor, z.object({ org: z.string() }));
-      let q = deps.db.selectFrom('installations').selectAll().where('account_type', '!=', 'Enterprise').orderBy('org').limit(query.limit + 1);
-      if (after) q = q.where('org', '>', after.org);
-      if (principal.orgs !== null) q = principal.orgs.length === 0 ? q.where('org', 'is', null) : q.where('org', 'in', [...principal.orgs]);
-      const rows = await q.execute();
+      const rows = await listInstallationsPage(deps.db, { limit: query.limit + 1, ...(after ? { afterOrg: after.org } : {}), ...(principal.orgs !== null ? { orgs: principal.orgs } : {}) });
       return page(
         rows,
         query.limit,

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { planFacts } from '../../db/api-listings.js';
 import { readStoredPolicy } from '../../db/policies.js';
 import { describeUserSeat, planFromMirror } from '../../reporting/command-status.js';
 import { notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
-import { filterSeats, inactiveDays, inactivityThreshold, seatItem } from '../org-views.js';
+import { compareLogins, filterSeats, inactiveDays, inactivityThreshold, seatItem } from '../org-views.js';
 import { iso, orgParam, orgParams, pageQuery } from '../schemas.js';
 
 const afterLogin = z.object({ after: z.string() });
@@ -21,11 +22,10 @@ export const orgRoutes = [
     description: 'Seats held, active, inactive and pending cancellation; policy status and mode; the last reconciliation; held plans.',
     params: orgParams,
     async handler({ installation, deps, now }) {
-      const [view, stored, last, held] = await Promise.all([
+      const [view, stored, { last, held }] = await Promise.all([
         planFromMirror(deps.db, installation.org, installation.account_login, now),
         readStoredPolicy(deps.db, installation.org),
-        deps.db.selectFrom('plans').select(['id', 'status', 'trigger', 'created_at', 'finished_at']).where('org', '=', installation.org).orderBy('created_at', 'desc').limit(1).executeTakeFirst(),
-        deps.db.selectFrom('plans').select(['id', 'held', 'created_at']).where('org', '=', installation.org).where('status', '=', 'awaiting_confirmation').orderBy('created_at', 'desc').execute(),
+        planFacts(deps.db, installation.org),
       ]);
       const threshold = inactivityThreshold(view.policy);
       const seats = view.snapshot.seats;
@@ -71,7 +71,7 @@ export const orgRoutes = [
       );
       if (matched === 'unknown_team') throw notFound(`team ${query.team} in ${installation.account_login}`);
       let seats = matched;
-      if (after) seats = seats.filter((s) => cmp(s.assigneeLogin, after.after) > 0);
+      if (after) seats = seats.filter((s) => compareLogins(s.assigneeLogin, after.after) > 0);
       return page(seats.slice(0, query.limit + 1), query.limit, (s) => seatItem(s, now), (s) => ({ after: s.assigneeLogin.toLowerCase() }));
     },
   }),
@@ -115,8 +115,8 @@ export const orgRoutes = [
       const after = decodeCursor(query.cursor, afterLogin);
       const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
       const seated = new Set(view.snapshot.seats.map((s) => s.assigneeId));
-      let members = [...view.snapshot.members].sort((a, b) => cmp(a.login, b.login));
-      if (after) members = members.filter((m) => cmp(m.login, after.after) > 0);
+      let members = [...view.snapshot.members].sort((a, b) => compareLogins(a.login, b.login));
+      if (after) members = members.filter((m) => compareLogins(m.login, after.after) > 0);
       return page(members.slice(0, query.limit + 1), query.limit, (m) => ({ login: m.login, user_id: m.id, role: m.role, has_seat: seated.has(m.id) }), (m) => ({ after: m.login.toLowerCase() }));
     },
   }),
@@ -132,8 +132,8 @@ export const orgRoutes = [
     async handler({ query, installation, deps, now }) {
       const after = decodeCursor(query.cursor, afterLogin);
       const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
-      let teams = [...view.snapshot.teams].sort((a, b) => cmp(a.slug, b.slug));
-      if (after) teams = teams.filter((t) => cmp(t.slug, after.after) > 0);
+      let teams = [...view.snapshot.teams].sort((a, b) => compareLogins(a.slug, b.slug));
+      if (after) teams = teams.filter((t) => compareLogins(t.slug, after.after) > 0);
       return page(
         teams.slice(0, query.limit + 1),
         query.limit,
@@ -161,12 +161,6 @@ export const orgRoutes = [
     },
   }),
 ];
-
-function cmp(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
-}
 
 function policyStatus(stored: Awaited<ReturnType<typeof readStoredPolicy>>) {
   const status = stored === undefined ? 'unknown' : stored.policy !== null ? 'valid' : stored.errors && stored.errors.length > 0 ? 'invalid' : 'absent';
