@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import type { CopilotSeatsTable } from '../db/mirror-schema.js';
 import { loadSnapshot, mirrorMembership } from '../db/mirror.js';
+import { readStoredPolicy } from '../db/policies.js';
 import { listActiveOverrides, toSeatOverride } from '../db/overrides.js';
 import type { Database } from '../db/schema.js';
 import type { CopilotSeat, Plan } from '../domain/plan-types.js';
@@ -67,7 +69,7 @@ export function compareLogins(a: string, b: string): number {
 }
 
 /** The mirror's seats that match a filter, in login order; `unknown_team` when the team does not exist. */
-export function filterSeats(view: MirrorView, filter: SeatFilter, now: Date): CopilotSeat[] | 'unknown_team' {
+export function filterSeats(view: Pick<MirrorView, 'policy' | 'snapshot'>, filter: SeatFilter, now: Date): CopilotSeat[] | 'unknown_team' {
   const threshold = inactivityThreshold(view.policy);
   let seats = [...view.snapshot.seats].sort((a, b) => compareLogins(a.assigneeLogin, b.assigneeLogin));
   if (filter.inactiveDays !== undefined) seats = seats.filter((s) => inactiveDays(s, now) >= filter.inactiveDays!);
@@ -82,4 +84,43 @@ export function filterSeats(view: MirrorView, filter: SeatFilter, now: Date): Co
   if (filter.state === 'inactive') seats = seats.filter((s) => inactiveDays(s, now) > threshold);
   if (filter.state === 'active') seats = seats.filter((s) => inactiveDays(s, now) <= threshold && s.pendingCancellationDate === null);
   return seats;
+}
+
+/** The mirror and the stored policy without planning: what listings need, cheaper than `planFromMirror`. */
+export async function mirrorListing(db: Kysely<Database>, org: string, orgLogin: string): Promise<Pick<MirrorView, 'policy' | 'snapshot'>> {
+  const [stored, snapshot] = await Promise.all([readStoredPolicy(db, org), loadSnapshot(db, org, orgLogin)]);
+  return { policy: stored?.policy ?? null, snapshot };
+}
+
+/** A mirrored seat row as the planner's seat. */
+export function seatFromRow(row: Selectable<CopilotSeatsTable>): CopilotSeat {
+  const iso = (v: Date | string | null) => (v === null ? null : new Date(v).toISOString());
+  return {
+    assigneeLogin: row.login,
+    assigneeId: Number(row.user_id),
+    assigningTeamSlug: row.assigning_team_slug,
+    createdAt: new Date(row.created_at).toISOString(),
+    lastActivityAt: iso(row.last_activity_at),
+    lastActivityEditor: row.last_activity_editor,
+    lastAuthenticatedAt: iso(row.last_authenticated_at),
+    pendingCancellationDate: row.pending_cancellation_date,
+    planType: row.plan_type === 'business' || row.plan_type === 'enterprise' ? row.plan_type : 'unknown',
+  };
+}
+
+/** A team's slug and those of its child teams, at any depth (DECISIONS 1); null when there is no such team. */
+export function teamAndDescendants(teams: readonly { slug: string; parentSlug: string | null }[], slug: string): string[] | null {
+  const root = teams.find((t) => t.slug.toLowerCase() === slug.toLowerCase());
+  if (!root) return null;
+  const found = new Set([root.slug]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of teams) {
+      if (t.parentSlug !== null && !found.has(t.slug) && [...found].some((f) => f.toLowerCase() === t.parentSlug!.toLowerCase())) {
+        found.add(t.slug);
+        grew = true;
+      }
+    }
+  }
+  return [...found];
 }

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { generateApiKey } from '../api/api-key-token.js';
-import { filterSeats, seatItem } from '../api/org-views.js';
+import { filterSeats, mirrorListing, seatItem } from '../api/org-views.js';
 import { API_ROLES } from '../api/roles.js';
 import type { ApiKeyRole } from '../db/api-keys-schema.js';
 import { listApiKeys } from '../db/api-keys.js';
@@ -114,7 +114,7 @@ export function registerApiCommands(program: Command, withDatabase: WithDatabase
       await withDatabase(async ({ db }) => {
         const installation = await governedOrg(db, org);
         const now = new Date();
-        const view = await planFromMirror(db, installation.org, installation.account_login, now);
+        const view = await mirrorListing(db, installation.org, installation.account_login);
         const seats = filterSeats(view, { ...(opts.inactive !== undefined ? { inactiveDays: opts.inactive } : {}), ...(opts.team ? { team: opts.team } : {}), ...(opts.state ? { state: opts.state } : {}) }, now);
         if (seats === 'unknown_team') throw new CliUserError(`no team ${opts.team} in ${installation.account_login}`);
         const items = seats.map((s) => seatItem(s, now));

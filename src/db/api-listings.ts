@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { AuditLogTable } from './audit-schema.js';
 import type { Database, DeliveryStatus } from './schema.js';
 
@@ -99,4 +99,64 @@ export async function planFacts(db: Kysely<Database>, org: string) {
     db.selectFrom('plans').select(['id', 'held', 'created_at']).where('org', '=', org).where('status', '=', 'awaiting_confirmation').orderBy('created_at', 'desc').execute(),
   ]);
   return { last, held };
+}
+
+/** Which seats to list, as SQL can filter them. */
+export interface SeatPageFilter {
+  limit: number;
+  /** Only seats whose lower-cased login sorts after this one. */
+  afterLogin?: string;
+  /** Only seats whose last activity (or assignment, when never used) is at or before this time. */
+  idleSince?: Date;
+  /** Only seats used (or assigned) after this time and not pending cancellation. */
+  usedAfter?: Date;
+  pendingCancellation?: boolean;
+  /** Only seats of direct members of these teams (the caller folds in child teams). */
+  teamSlugs?: readonly string[];
+}
+
+/** A page of an organization's seats in login order, filtered in the database: a large organization is never loaded whole. */
+export async function listSeatsPage(db: Kysely<Database>, org: string, filter: SeatPageFilter) {
+  let query = db.selectFrom('copilot_seats').selectAll().where('org', '=', org).orderBy('login_key').orderBy('user_id').limit(filter.limit);
+  if (filter.afterLogin !== undefined) query = query.where('login_key', '>', filter.afterLogin);
+  if (filter.idleSince !== undefined) query = query.where(sql<boolean>`coalesce(last_activity_at, created_at) <= ${filter.idleSince}`);
+  if (filter.usedAfter !== undefined) query = query.where(sql<boolean>`coalesce(last_activity_at, created_at) > ${filter.usedAfter}`).where('pending_cancellation_date', 'is', null);
+  if (filter.pendingCancellation) query = query.where('pending_cancellation_date', 'is not', null);
+  const slugs = filter.teamSlugs;
+  if (slugs !== undefined) {
+    if (slugs.length === 0) return [];
+    query = query.where('user_id', 'in', (eb) =>
+      eb.selectFrom('org_team_members').select('user_id').where('org', '=', org).where('present', '=', true).where('team_slug', 'in', [...slugs]),
+    );
+  }
+  return query.execute();
+}
+
+/** A page of an organization's present members in login order, with whether each holds a seat. */
+export async function listMembersPage(db: Kysely<Database>, org: string, options: { limit: number; afterLogin?: string }) {
+  let query = db
+    .selectFrom('org_members as m')
+    .select(['m.login', 'm.login_key', 'm.user_id', 'm.role'])
+    .select((eb) => eb.exists(eb.selectFrom('copilot_seats as s').select('s.user_id').where('s.org', '=', org).whereRef('s.user_id', '=', 'm.user_id')).as('has_seat'))
+    .where('m.org', '=', org)
+    .where('m.present', '=', true)
+    .orderBy('m.login_key')
+    .orderBy('m.user_id')
+    .limit(options.limit);
+  if (options.afterLogin !== undefined) query = query.where('m.login_key', '>', options.afterLogin);
+  return query.execute();
+}
+
+/** An organization's seats counted: all, those idle since `idleSince` (last used or assigned at or before it), those pending cancellation. */
+export async function countSeats(db: Kysely<Database>, org: string, idleSince: Date): Promise<{ held: number; idle: number; pending: number }> {
+  const row = await db
+    .selectFrom('copilot_seats')
+    .select((eb) => [
+      eb.fn.countAll<string>().as('held'),
+      sql<string>`count(*) filter (where coalesce(last_activity_at, created_at) <= ${idleSince})`.as('idle'),
+      sql<string>`count(*) filter (where pending_cancellation_date is not null)`.as('pending'),
+    ])
+    .where('org', '=', org)
+    .executeTakeFirstOrThrow();
+  return { held: Number(row.held), idle: Number(row.idle), pending: Number(row.pending) };
 }

@@ -174,14 +174,43 @@ describe(`management API behaviour (${backend})`, () => {
   it('lists seats with filters and pages through them with opaque cursors', async () => {
     const c = await start();
     const viewer = await createKey(c.database.db, 'viewer');
-    const get = (url: string) => c.server.inject({ method: 'GET', url, headers: viewer.auth }).then((r) => r.json() as { items: { login: string }[]; next: string | null });
-    expect((await get('/api/v1/orgs/acme/seats?inactive_days=30')).items.map((s) => s.login)).toEqual(['bob']);
-    expect((await get('/api/v1/orgs/acme/seats?team=eng')).items.map((s) => s.login)).toEqual(['alice', 'bob']);
-    expect((await get('/api/v1/orgs/acme/seats?state=inactive')).items.map((s) => s.login)).toEqual(['bob']);
+    // Carol, of the child team eng-web, holds a seat she used 30 days ago (and is pending cancellation).
+    const thirtyDaysAgo = new Date(Date.now() - 30 * 86_400_000 - 60_000);
+    await c.database.db
+      .insertInto('copilot_seats')
+      .values({ org: 'acme', login_key: 'carol', login: 'carol', user_id: 3, assigning_team_slug: null, created_at: thirtyDaysAgo, last_activity_at: thirtyDaysAgo, last_activity_editor: null, last_authenticated_at: null, pending_cancellation_date: '2026-12-31', plan_type: 'business', synced_at: new Date() })
+      .execute();
+    const get = (url: string) => c.server.inject({ method: 'GET', url, headers: viewer.auth }).then((r) => r.json() as { items: { login: string; inactive_days: number }[]; next: string | null });
+    const logins = async (url: string) => (await get(url)).items.map((s) => s.login);
+    expect(await logins('/api/v1/orgs/acme/seats?inactive_days=30')).toEqual(['bob', 'carol']);
+    expect(await logins('/api/v1/orgs/acme/seats?inactive_days=31')).toEqual(['bob']);
+    expect(await logins('/api/v1/orgs/acme/seats?team=eng')).toEqual(['alice', 'bob', 'carol']);
+    expect(await logins('/api/v1/orgs/acme/seats?team=ENG-WEB')).toEqual(['carol']);
+    // Inactive: strictly more than the policy's 30 days; active: not, and not pending cancellation.
+    expect(await logins('/api/v1/orgs/acme/seats?state=inactive')).toEqual(['bob']);
+    expect(await logins('/api/v1/orgs/acme/seats?state=active')).toEqual(['alice', 'dave']);
+    expect(await logins('/api/v1/orgs/acme/seats?state=pending_cancellation')).toEqual(['carol']);
+    expect((await c.server.inject({ method: 'GET', url: '/api/v1/orgs/acme/seats?team=nope', headers: viewer.auth })).statusCode).toBe(404);
+    const summary = await c.server.inject({ method: 'GET', url: '/api/v1/orgs/acme', headers: viewer.auth });
+    expect(summary.json()).toMatchObject({
+      org: 'Acme',
+      seats: { held: 4, active: 3, inactive: 1, inactive_after_days: 30, pending_cancellation: 1 },
+      policy: { status: 'valid', mode: 'enforce', sha: 'abc123' },
+      last_reconciliation: null,
+      held_plans: [],
+    });
     const first = await get('/api/v1/orgs/acme/seats?limit=2');
     expect(first.items.map((s) => s.login)).toEqual(['alice', 'bob']);
     const second = await get(`/api/v1/orgs/acme/seats?limit=2&cursor=${first.next}`);
-    expect(second).toEqual({ items: [expect.objectContaining({ login: 'dave' })], next: null });
+    expect(second.items.map((s) => s.login)).toEqual(['carol', 'dave']);
+    expect(second.next).toBeNull();
+    const members = await get('/api/v1/orgs/acme/members?limit=3');
+    expect(members.items).toEqual([
+      { login: 'alice', user_id: 1, role: 'member', has_seat: true },
+      { login: 'bob', user_id: 2, role: 'member', has_seat: true },
+      { login: 'carol', user_id: 3, role: 'member', has_seat: true },
+    ]);
+    expect((await get(`/api/v1/orgs/acme/members?cursor=${members.next}`)).items.map((m) => m.login)).toEqual(['dave']);
     const one = await c.server.inject({ method: 'GET', url: '/api/v1/orgs/acme/seats/BOB', headers: viewer.auth });
     expect(one.json()).toMatchObject({ login: 'bob', org_member: true, inactive_days: 60 });
     expect((await c.server.inject({ method: 'GET', url: '/api/v1/orgs/acme/seats/nobody', headers: viewer.auth })).statusCode).toBe(404);

@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { planFacts } from '../../db/api-listings.js';
+import { countSeats, listMembersPage, listSeatsPage, planFacts } from '../../db/api-listings.js';
+import { loadTeamGraph } from '../../db/commands.js';
 import { readStoredPolicy } from '../../db/policies.js';
 import { describeUserSeat, planFromMirror } from '../../reporting/command-status.js';
 import { notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
-import { compareLogins, filterSeats, inactiveDays, inactivityThreshold, seatItem } from '../org-views.js';
+import { compareLogins, inactivityThreshold, mirrorListing, seatFromRow, seatItem, teamAndDescendants } from '../org-views.js';
 import { iso, orgParam, orgParams, pageQuery } from '../schemas.js';
 
 const afterLogin = z.object({ after: z.string() });
+const DAY_MS = 86_400_000;
 
 /** The organization summary, its seats, members, teams and policy, all from CEOS's mirror. */
 export const orgRoutes = [
@@ -22,24 +24,17 @@ export const orgRoutes = [
     description: 'Seats held, active, inactive and pending cancellation; policy status and mode; the last reconciliation; held plans.',
     params: orgParams,
     async handler({ installation, deps, now }) {
-      const [view, stored, { last, held }] = await Promise.all([
-        planFromMirror(deps.db, installation.org, installation.account_login, now),
-        readStoredPolicy(deps.db, installation.org),
+      const stored = await readStoredPolicy(deps.db, installation.org);
+      const threshold = inactivityThreshold(stored?.policy ?? null);
+      // More than `threshold` whole days idle (DECISIONS 2): last used at or before now - (threshold + 1) days.
+      const [counts, { last, held }] = await Promise.all([
+        countSeats(deps.db, installation.org, new Date(now.getTime() - (threshold + 1) * DAY_MS)),
         planFacts(deps.db, installation.org),
       ]);
-      const threshold = inactivityThreshold(view.policy);
-      const seats = view.snapshot.seats;
-      const inactive = seats.filter((s) => inactiveDays(s, now) > threshold).length;
       return {
         org: installation.account_login,
         installation: { id: Number(installation.id), status: installation.status },
-        seats: {
-          held: seats.length,
-          active: seats.length - inactive,
-          inactive,
-          inactive_after_days: threshold,
-          pending_cancellation: seats.filter((s) => s.pendingCancellationDate !== null).length,
-        },
+        seats: { held: counts.held, active: counts.held - counts.idle, inactive: counts.idle, inactive_after_days: threshold, pending_cancellation: counts.pending },
         policy: policyStatus(stored),
         last_reconciliation: last ? { plan_id: last.id, status: last.status, trigger: last.trigger, created_at: iso(last.created_at), finished_at: iso(last.finished_at) } : null,
         held_plans: held.map((p) => ({ id: p.id, held: p.held, created_at: iso(p.created_at) })),
@@ -63,16 +58,26 @@ export const orgRoutes = [
     }),
     async handler({ query, installation, deps, now }) {
       const after = decodeCursor(query.cursor, afterLogin);
-      const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
-      const matched = filterSeats(
-        view,
-        { ...(query.inactive_days !== undefined ? { inactiveDays: query.inactive_days } : {}), ...(query.team ? { team: query.team } : {}), ...(query.state ? { state: query.state } : {}) },
-        now,
-      );
-      if (matched === 'unknown_team') throw notFound(`team ${query.team} in ${installation.account_login}`);
-      let seats = matched;
-      if (after) seats = seats.filter((s) => compareLogins(s.assigneeLogin, after.after) > 0);
-      return page(seats.slice(0, query.limit + 1), query.limit, (s) => seatItem(s, now), (s) => ({ after: s.assigneeLogin.toLowerCase() }));
+      const stored = await readStoredPolicy(deps.db, installation.org);
+      // Whole days elapsed (DECISIONS 2): N or more days idle means last used at or before now - N days.
+      const daysAgo = (n: number) => new Date(now.getTime() - n * DAY_MS);
+      const threshold = inactivityThreshold(stored?.policy ?? null);
+      const idle = [query.inactive_days, query.state === 'inactive' ? threshold + 1 : undefined].filter((n): n is number => n !== undefined);
+      let teamSlugs: string[] | undefined;
+      if (query.team !== undefined) {
+        const slugs = teamAndDescendants((await loadTeamGraph(deps.db, installation.org)).teams, query.team);
+        if (slugs === null) throw notFound(`team ${query.team} in ${installation.account_login}`);
+        teamSlugs = slugs;
+      }
+      const rows = await listSeatsPage(deps.db, installation.org, {
+        limit: query.limit + 1,
+        ...(after ? { afterLogin: after.after } : {}),
+        ...(idle.length > 0 ? { idleSince: daysAgo(Math.max(...idle)) } : {}),
+        ...(query.state === 'active' ? { usedAfter: daysAgo(threshold + 1) } : {}),
+        ...(query.state === 'pending_cancellation' ? { pendingCancellation: true } : {}),
+        ...(teamSlugs ? { teamSlugs } : {}),
+      });
+      return page(rows, query.limit, (r) => seatItem(seatFromRow(r), now), (r) => ({ after: r.login_key }));
     },
   }),
   defineRoute({
@@ -111,13 +116,10 @@ export const orgRoutes = [
     summary: 'List organization members',
     params: orgParams,
     querystring: z.strictObject({ ...pageQuery }),
-    async handler({ query, installation, deps, now }) {
+    async handler({ query, installation, deps }) {
       const after = decodeCursor(query.cursor, afterLogin);
-      const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
-      const seated = new Set(view.snapshot.seats.map((s) => s.assigneeId));
-      let members = [...view.snapshot.members].sort((a, b) => compareLogins(a.login, b.login));
-      if (after) members = members.filter((m) => compareLogins(m.login, after.after) > 0);
-      return page(members.slice(0, query.limit + 1), query.limit, (m) => ({ login: m.login, user_id: m.id, role: m.role, has_seat: seated.has(m.id) }), (m) => ({ after: m.login.toLowerCase() }));
+      const rows = await listMembersPage(deps.db, installation.org, { limit: query.limit + 1, ...(after ? { afterLogin: after.after } : {}) });
+      return page(rows, query.limit, (m) => ({ login: m.login, user_id: Number(m.user_id), role: m.role, has_seat: Boolean(m.has_seat) }), (m) => ({ after: m.login_key }));
     },
   }),
   defineRoute({
@@ -129,9 +131,9 @@ export const orgRoutes = [
     summary: 'List teams',
     params: orgParams,
     querystring: z.strictObject({ ...pageQuery }),
-    async handler({ query, installation, deps, now }) {
+    async handler({ query, installation, deps }) {
       const after = decodeCursor(query.cursor, afterLogin);
-      const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
+      const view = await mirrorListing(deps.db, installation.org, installation.account_login);
       let teams = [...view.snapshot.teams].sort((a, b) => compareLogins(a.slug, b.slug));
       if (after) teams = teams.filter((t) => compareLogins(t.slug, after.after) > 0);
       return page(
