@@ -10,6 +10,7 @@ import type { Database } from '../db/schema.js';
 import { isValidGitHubLogin } from '../domain/commands/github-login.js';
 import { liftSeatOverride } from '../operations/lift-seat-override.js';
 import { createApiKey, revokeApiKeyAudited } from '../operations/manage-api-keys.js';
+import { REDRIVE_BATCH, redriveDeadLetters } from '../operations/redrive-dead-letters.js';
 import { grantSeats, revokeSeats } from '../operations/seat-overrides.js';
 import { planFromMirror } from '../reporting/command-status.js';
 import type { WithDatabase } from './audit-command.js';
@@ -145,6 +146,21 @@ export function registerApiCommands(program: Command, withDatabase: WithDatabase
             .filter(Boolean)
             .join('\n\n'),
         );
+      });
+    });
+
+  const deliveries = program.commands.find((c) => c.name() === 'deliveries') ?? program.command('deliveries').description('stored webhook deliveries');
+  deliveries
+    .command('redrive')
+    .description(`put dead letters back in line, oldest first (at most ${REDRIVE_BATCH} per call)`)
+    .option('--event <event>', 'only dead letters of this event')
+    .option('--org <org>', 'only dead letters of this organization')
+    .option('--json', 'print JSON')
+    .action(async (opts: { event?: string; org?: string; json?: boolean }) => {
+      await withDatabase(async ({ db }) => {
+        const result = await redriveDeadLetters(db, { ...(opts.event ? { event: opts.event } : {}), ...(opts.org ? { orgs: [opts.org.toLowerCase()] } : {}), actor: CLI_ACTOR, details: { via: 'cli' } });
+        if (opts.json) return out(JSON.stringify(result, null, 2));
+        out(`${result.ids.length} dead ${result.ids.length === 1 ? 'letter' : 'letters'} queued for processing${result.more ? '; more are left, run it again' : ''}`);
       });
     });
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { listAuditEntries } from '../../src/db/audit-log.js';
+import { insertDeliveries } from '../../src/db/deliveries.js';
 import { seedOrg } from '../helpers/api.js';
 import { runCli } from '../helpers/cli.js';
 import { backend, cliDatabase } from '../helpers/database.js';
@@ -16,6 +17,10 @@ describe(`ceos keys, seats, plan and overrides (${backend})`, () => {
     const database = await open();
     try {
       await seedOrg(database.db, 'Acme', 1);
+      await insertDeliveries(database.db, [
+        { id: 'dead-1', event: 'organization', action: 'member_added', installationId: 1, org: 'acme', repository: null, sender: 'octocat', payload: '{}', receivedAt: new Date() },
+      ]);
+      await database.db.updateTable('deliveries').set({ status: 'dead', attempts: 8 }).execute();
     } finally {
       await database.close();
     }
@@ -53,6 +58,10 @@ describe(`ceos keys, seats, plan and overrides (${backend})`, () => {
     expect((await runCli(['overrides', 'lift', 'acme', override!.id], env)).code).toBe(0);
     expect((await runCli(['overrides', 'lift', 'acme', override!.id], env)).code).toBe(1);
 
+    const redrive = await runCli(['deliveries', 'redrive', '--org', 'Acme', '--json'], env);
+    expect(redrive.code, redrive.stderr).toBe(0);
+    expect(JSON.parse(redrive.stdout)).toEqual({ ids: ['dead-1'], more: false });
+
     // Usage mistakes exit 2.
     expect((await runCli(['keys', 'create', '--role', 'root'], env)).code).toBe(2);
     expect((await runCli(['seats'], env)).code).toBe(2);
@@ -63,7 +72,8 @@ describe(`ceos keys, seats, plan and overrides (${backend})`, () => {
       const keyAudit = await listAuditEntries(check.db, { org: '_ceos', limit: 10 });
       expect(keyAudit.map((e) => `${e.action}:${e.actor}`).reverse()).toEqual(['api_key.created:cli', 'api_key.revoked:cli']);
       const orgAudit = await listAuditEntries(check.db, { org: 'acme', limit: 10 });
-      expect(orgAudit.map((e) => e.action).reverse()).toEqual(['override.created', 'override.lifted']);
+      expect(orgAudit.map((e) => `${e.action}:${e.actor}`).reverse()).toEqual(['override.created:cli', 'override.lifted:cli', 'dead_letters.redriven:cli']);
+      expect((await check.db.selectFrom('deliveries').select('status').executeTakeFirstOrThrow()).status).toBe('received');
     } finally {
       await check.close();
     }

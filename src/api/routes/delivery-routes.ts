@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appendAudit } from '../../db/audit-log.js';
-import { listDeadLetterIds, listDeliveriesPage } from '../../db/api-listings.js';
+import { listDeliveriesPage } from '../../db/api-listings.js';
+import { REDRIVE_BATCH, redriveDeadLetters } from '../../operations/redrive-dead-letters.js';
 import { getDelivery, replayDelivery } from '../../db/deliveries.js';
 import { ApiError, notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
@@ -11,8 +12,6 @@ import { iso, pageQuery } from '../schemas.js';
 
 const STATUSES = ['received', 'processing', 'processed', 'failed', 'dead'] as const;
 const guid = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a delivery GUID');
-/** Most dead letters one redrive puts back in line; the answer says when more are left. */
-const REDRIVE_BATCH = 1000;
 
 /** A delivery is visible to a key limited to organizations only when it belongs to one of them. */
 function sees(principal: ApiPrincipal, org: string | null): boolean {
@@ -121,21 +120,8 @@ export const deliveryRoutes = [
       .transform((b) => b ?? {}),
     async handler({ body, principal, deps, now }) {
       const orgs = body.org !== undefined ? (sees(principal, body.org.toLowerCase()) ? [body.org.toLowerCase()] : []) : principal.orgs ?? undefined;
-      const candidates = await listDeadLetterIds(deps.db, { limit: REDRIVE_BATCH + 1, ...(body.event ? { event: body.event } : {}), ...(orgs ? { orgs } : {}) });
-      const batch = candidates.slice(0, REDRIVE_BATCH);
-      const redriven = await deps.db.transaction().execute(async (trx) => {
-        const done: { id: string; org: string | null }[] = [];
-        for (const c of batch) if ((await replayDelivery(trx, c.id)).replayed) done.push(c);
-        const byOrg = new Map<string, string[]>();
-        for (const d of done) byOrg.set(d.org ?? KEYS_AUDIT_ORG, [...(byOrg.get(d.org ?? KEYS_AUDIT_ORG) ?? []), d.id]);
-        // Organizations in name order, so two redrives cannot deadlock on audit heads.
-        for (const org of [...byOrg.keys()].sort()) {
-          const ids = byOrg.get(org)!;
-          await appendAudit(trx, { org, actor: principal.actor, action: 'dead_letters.redriven', target: null, reason: `${ids.length} dead letters redriven through the API`, details: { ids, filter: body }, at: now });
-        }
-        return done;
-      });
-      return { redriven: redriven.length, ids: redriven.map((d) => d.id), more: candidates.length > REDRIVE_BATCH };
+      const result = await redriveDeadLetters(deps.db, { ...(body.event ? { event: body.event } : {}), ...(orgs ? { orgs } : {}), actor: principal.actor, details: { via: 'api', filter: body } }, now);
+      return { redriven: result.ids.length, ids: result.ids, more: result.more };
     },
   }),
 ];
