@@ -41,8 +41,12 @@ export interface Config {
   workersEnabled: boolean;
   /** Deliveries processed at once by this process. */
   workerConcurrency: number;
-  /** Seconds a claimed delivery stays leased to a worker before another may take it over. */
+  /** Seconds a claimed delivery stays leased to a worker before another may take it over; extended while it runs. */
   deliveryLeaseSeconds: number;
+  /** Seconds one attempt of a delivery may run before it is aborted and retried. */
+  deliveryDeadlineSeconds: number;
+  /** Deliveries processed at once while this process's intake is busy (the intake goes first). */
+  workerBusyConcurrency: number;
   /** Attempts before a delivery is dead-lettered. */
   deliveryMaxAttempts: number;
   /** Base of the exponential retry backoff, in seconds. */
@@ -183,7 +187,9 @@ const EnvSchema = z.object({
   CEOS_DATA_DIR: z.string().default('./.data'),
   CEOS_WORKERS: boolean.default(true),
   CEOS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
-  CEOS_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  CEOS_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  CEOS_DELIVERY_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  CEOS_WORKER_BUSY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   CEOS_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   CEOS_DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   CEOS_RECOVERY_SCHEDULE: cron.default('*/15 * * * *'),
@@ -283,6 +289,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workersEnabled: e.CEOS_WORKERS,
     workerConcurrency: e.CEOS_WORKER_CONCURRENCY,
     deliveryLeaseSeconds: e.CEOS_DELIVERY_LEASE_SECONDS,
+    deliveryDeadlineSeconds: e.CEOS_DELIVERY_DEADLINE_SECONDS,
+    workerBusyConcurrency: e.CEOS_WORKER_BUSY_CONCURRENCY,
     deliveryMaxAttempts: e.CEOS_DELIVERY_MAX_ATTEMPTS,
     deliveryRetryBaseSeconds: e.CEOS_DELIVERY_RETRY_BASE_SECONDS,
     recoverySchedule: e.CEOS_RECOVERY_SCHEDULE,

@@ -12,6 +12,32 @@ export interface Metrics {
   queueDepth: Gauge<'status'>;
   githubRateLimitRemaining: Gauge<'resource'>;
   domainEvents: Counter<'type'>;
+  intakeWaiting: Gauge<'unit'>;
+  oldestDueDeliverySeconds: Gauge;
+  reconcileSeconds: Histogram<'org' | 'outcome'>;
+  heldPlans: Gauge<'org'>;
+  /** Where the gauges read at scrape time get their values; each capability fills in its own. */
+  sources: MetricSources;
+}
+
+/** Readers of the values that gauges take at scrape time, set by the capability that owns each. */
+export interface MetricSources {
+  /** Deliveries (and their bytes) the intake holds in memory, waiting for a commit. */
+  intakeWaiting?: () => { count: number; bytes: number };
+  /** Age of the oldest due delivery, in seconds (shared by every instance). */
+  oldestDueDeliverySeconds?: () => Promise<number>;
+  /** Plans awaiting confirmation, by organization. */
+  heldPlans?: () => Promise<Record<string, number>>;
+}
+
+// A scrape must answer even when a source fails (an unreachable database is /readyz's to report).
+async function quietly<T>(read: (() => Promise<T> | T) | undefined, use: (value: T) => void): Promise<void> {
+  if (!read) return;
+  try {
+    use(await read());
+  } catch {
+    // Left at the last value read.
+  }
 }
 
 /**
@@ -21,8 +47,10 @@ export interface Metrics {
 export function createMetrics(readQueueDepth?: () => Promise<Record<string, number>>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ceos_process_' });
+  const sources: MetricSources = {};
   return {
     registry,
+    sources,
     deliveriesReceived: new Counter({
       name: 'ceos_deliveries_received_total',
       help: 'Webhook deliveries stored, by event.',
@@ -84,6 +112,45 @@ export function createMetrics(readQueueDepth?: () => Promise<Record<string, numb
       help: 'Domain events dispatched from the outbox, by type.',
       labelNames: ['type'],
       registers: [registry],
+    }),
+    intakeWaiting: new Gauge({
+      name: 'ceos_intake_waiting',
+      help: "Deliveries received by this instance's intake and waiting for their commit, as a count and in bytes (unit).",
+      labelNames: ['unit'],
+      registers: [registry],
+      async collect() {
+        await quietly(sources.intakeWaiting, ({ count, bytes }) => {
+          this.set({ unit: 'deliveries' }, count);
+          this.set({ unit: 'bytes' }, bytes);
+        });
+      },
+    }),
+    oldestDueDeliverySeconds: new Gauge({
+      name: 'ceos_delivery_oldest_due_seconds',
+      help: 'Seconds since the oldest delivery waiting to be processed became due: how far processing lags.',
+      registers: [registry],
+      async collect() {
+        await quietly(sources.oldestDueDeliverySeconds, (seconds) => this.set(seconds));
+      },
+    }),
+    reconcileSeconds: new Histogram({
+      name: 'ceos_reconcile_duration_seconds',
+      help: 'Duration of reconciliation runs, by organization and outcome (applied, planned, held, failed, ...).',
+      labelNames: ['org', 'outcome'],
+      buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+      registers: [registry],
+    }),
+    heldPlans: new Gauge({
+      name: 'ceos_plans_held',
+      help: 'Plans held for confirmation (status awaiting_confirmation), by organization.',
+      labelNames: ['org'],
+      registers: [registry],
+      async collect() {
+        await quietly(sources.heldPlans, (byOrg) => {
+          this.reset();
+          for (const [org, count] of Object.entries(byOrg)) this.set({ org }, count);
+        });
+      },
     }),
   };
 }

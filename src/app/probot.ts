@@ -1,5 +1,7 @@
 import { type ApplicationFunction, Probot, ProbotOctokit } from 'probot';
 import type { Logger } from 'pino';
+import { currentDeadline } from '../engine/job-deadline.js';
+import { abortWithDeadline, requestBudget } from '../github/abortable-octokit.js';
 import { RETRY_OPTIONS, rateLimitHandlers } from '../github/rate-limit-handlers.js';
 import type { Config } from './config.js';
 import type { Metrics } from './metrics.js';
@@ -35,13 +37,16 @@ export async function createProbot(
       record((error as { response?: { headers?: Record<string, unknown> } }).response?.headers);
       throw error;
     });
+    // Every request carries the signal of the delivery or job it is made in, and a rate-limit
+    // wait longer than that job's time left hands the job back rather than outliving its deadline.
+    abortWithDeadline(octokit as never, currentDeadline);
   }).defaults((instanceOptions: Record<string, unknown>) => ({
     ...instanceOptions,
     // Probot's own rate-limit callbacks retry forever (or never, for secondary limits): bound them.
     throttle:
       options.throttle === false
         ? { enabled: false }
-        : { ...(instanceOptions.throttle as object | undefined), ...rateLimitHandlers({ log: octokitLog }) },
+        : { ...(instanceOptions.throttle as object | undefined), ...rateLimitHandlers({ log: octokitLog, budgetOf: requestBudget }) },
     retry:
       options.throttle === false
         ? { enabled: false }

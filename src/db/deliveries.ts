@@ -87,7 +87,8 @@ export interface ClaimedDelivery {
 /**
  * Claims up to `limit` due deliveries for `workerId`: new ones, failed ones whose backoff has
  * passed, and ones whose previous worker's lease ran out (it crashed or hung). The lease is the
- * row's next due time, so a crash needs no clean-up: the row simply becomes due again.
+ * row's next due time, so a crash needs no clean-up: the row simply becomes due again. A claim is
+ * one attempt: the worker and the attempt number together fence everything it records later.
  */
 export async function claimDueDeliveries(
   db: Kysely<Database>,
@@ -131,26 +132,59 @@ export async function deadLetterAbandoned(db: Kysely<Database>, maxAttempts: num
   return result.rows.map((r) => r.id);
 }
 
-/** Marks deliveries processed, unless another worker has since taken them over. */
-export async function markProcessed(
+/** One attempt of a delivery: the claim a worker holds on it. */
+export interface DeliveryClaim {
+  id: string;
+  workerId: string;
+  /** The attempt number the claim set (`attempts` after the claim). */
+  attempt: number;
+}
+
+/**
+ * Extends the leases of claims still held: each row stays leased for `leaseSeconds` more. Returns
+ * the ids whose claim is still this worker's; a claim missing from the answer was lost (its lease
+ * ran out and another worker took the delivery over, or it was replayed), and its attempt must stop.
+ */
+export async function extendLeases(
   db: Kysely<Database>,
-  done: readonly { id: string; workerId: string }[],
-): Promise<void> {
-  if (done.length === 0) return;
-  await sql`
+  claims: readonly DeliveryClaim[],
+  leaseSeconds: number,
+): Promise<Set<string>> {
+  if (claims.length === 0) return new Set();
+  const result = await sql<{ id: string }>`
+    update deliveries d
+       set next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
+      from unnest(${claims.map((c) => c.id)}::text[], ${claims.map((c) => c.workerId)}::text[], ${claims.map((c) => c.attempt)}::int[])
+           as t(id, worker, attempt)
+     where d.id = t.id and d.status = 'processing' and d.claimed_by = t.worker and d.attempts = t.attempt
+    returning d.id`.execute(db);
+  return new Set(result.rows.map((r) => r.id));
+}
+
+/**
+ * Marks deliveries processed, unless the attempt no longer holds its claim (its lease ran out and
+ * another worker, or this one again, took the delivery over). Returns the ids it marked.
+ */
+export async function markProcessed(db: Kysely<Database>, done: readonly DeliveryClaim[]): Promise<Set<string>> {
+  if (done.length === 0) return new Set();
+  const result = await sql<{ id: string }>`
     update deliveries d
        set status = 'processed', processed_at = now(), last_error = null, claimed_by = null
-      from unnest(${done.map((d) => d.id)}::text[], ${done.map((d) => d.workerId)}::text[]) as t(id, worker)
-     where d.id = t.id and d.status = 'processing' and d.claimed_by = t.worker`.execute(db);
+      from unnest(${done.map((d) => d.id)}::text[], ${done.map((d) => d.workerId)}::text[], ${done.map((d) => d.attempt)}::int[])
+           as t(id, worker, attempt)
+     where d.id = t.id and d.status = 'processing' and d.claimed_by = t.worker and d.attempts = t.attempt
+    returning d.id`.execute(db);
+  return new Set(result.rows.map((r) => r.id));
 }
 
 /**
  * Records a failed attempt: the delivery becomes due again after `retryInSeconds`, or is
- * dead-lettered when it has no attempts left. Returns the status it ended in.
+ * dead-lettered when it has no attempts left. Returns the status it ended in, or undefined when
+ * the attempt had lost its claim (nothing is recorded over the attempt that took it over).
  */
 export async function markFailed(
   db: Kysely<Database>,
-  failure: { id: string; workerId: string; error: string; retryInSeconds: number; maxAttempts: number },
+  failure: DeliveryClaim & { error: string; retryInSeconds: number; maxAttempts: number },
 ): Promise<DeliveryStatus | undefined> {
   const result = await sql<{ status: DeliveryStatus }>`
     update deliveries
@@ -158,23 +192,77 @@ export async function markFailed(
            last_error = ${failure.error.slice(0, 4000)},
            claimed_by = null,
            next_attempt_at = now() + make_interval(secs => ${failure.retryInSeconds})
-     where id = ${failure.id} and status = 'processing' and claimed_by = ${failure.workerId}
+     where id = ${failure.id} and status = 'processing' and claimed_by = ${failure.workerId} and attempts = ${failure.attempt}
     returning status`.execute(db);
   return result.rows[0]?.status;
 }
 
 /**
- * Puts a stored delivery back in line to be processed again, with a fresh set of attempts.
- * Returns false when no delivery has that id.
+ * Hands an attempt back without counting it: the delivery becomes due again in `retryInSeconds`
+ * with the attempt it used given back (a rate limit GitHub will lift is not the delivery's fault).
+ * Returns false when the attempt had lost its claim.
  */
-export async function replayDelivery(db: Kysely<Database>, id: string): Promise<boolean> {
+export async function giveBackDelivery(
+  db: Kysely<Database>,
+  claim: DeliveryClaim & { reason: string; retryInSeconds: number },
+): Promise<boolean> {
   const result = await sql<{ id: string }>`
     update deliveries
-       set status = 'received', attempts = 0, last_error = null, claimed_by = null,
-           processed_at = null, next_attempt_at = now()
-     where id = ${id}
-    returning id, (select pg_notify(${DELIVERIES_CHANNEL}, '')) as notified`.execute(db);
+       set status = 'failed',
+           attempts = greatest(attempts - 1, 0),
+           last_error = ${claim.reason.slice(0, 4000)},
+           claimed_by = null,
+           next_attempt_at = now() + make_interval(secs => ${claim.retryInSeconds})
+     where id = ${claim.id} and status = 'processing' and claimed_by = ${claim.workerId} and attempts = ${claim.attempt}
+    returning id`.execute(db);
   return result.rows.length > 0;
+}
+
+/** What asking to replay a delivery did, with the sentence to show the person who asked. */
+export type ReplayResult =
+  | { replayed: true; message: string }
+  | { replayed: false; reason: 'not_found' | 'processing' | 'payload_dropped'; message: string };
+
+/**
+ * Puts a stored delivery back in line to be processed again, with a fresh set of attempts. Refused,
+ * changing nothing, when no delivery has that id, when a worker holds it right now (a second run
+ * beside the first would apply it twice at once), or when its payload was dropped by retention.
+ */
+export async function replayDelivery(db: Kysely<Database>, id: string): Promise<ReplayResult> {
+  // One statement: the check and the update see the same row, locked, so a claim cannot slip in between.
+  const result = await sql<{ status: DeliveryStatus; claimed_by: string | null; lease_ends: Date; leased: boolean; dropped: boolean; replayed: boolean }>`
+    with target as (
+      select id, status, claimed_by, next_attempt_at, next_attempt_at > now() as leased, payload = '' as dropped
+        from deliveries where id = ${id} for update
+    ), replayed as (
+      update deliveries d
+         set status = 'received', attempts = 0, last_error = null, claimed_by = null,
+             processed_at = null, next_attempt_at = now()
+        from target t
+       where d.id = t.id and not (t.status = 'processing' and t.leased) and not t.dropped
+      returning d.id
+    )
+    select t.status, t.claimed_by, t.next_attempt_at as lease_ends, t.leased, t.dropped,
+           exists (select 1 from replayed) as replayed,
+           (select pg_notify(${DELIVERIES_CHANNEL}, '') from replayed) as notified
+      from target t`.execute(db);
+  const row = result.rows[0];
+  if (!row) return { replayed: false, reason: 'not_found', message: `no delivery ${id}` };
+  if (row.replayed) return { replayed: true, message: `delivery ${id} queued for processing` };
+  if (row.dropped) {
+    return {
+      replayed: false,
+      reason: 'payload_dropped',
+      message: `delivery ${id} cannot be replayed: its payload was dropped by the retention settings (CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS)`,
+    };
+  }
+  return {
+    replayed: false,
+    reason: 'processing',
+    message:
+      `delivery ${id} is being processed right now (by ${row.claimed_by ?? 'a worker'}, leased until ${new Date(row.lease_ends).toISOString()}); ` +
+      'replay it once that attempt has finished (see `ceos deliveries show`)',
+  };
 }
 
 /** Summary of a delivery, for listings. */
@@ -242,4 +330,16 @@ export async function countQueuedDeliveries(
   const counts = { received: 0, processing: 0, failed: 0, dead: Number(dead.count) };
   for (const row of pending) counts[row.status as 'received' | 'processing' | 'failed'] = Number(row.count);
   return counts;
+}
+
+/**
+ * Seconds since the oldest due delivery became due (0 when nothing is due): how far processing
+ * lags behind. Due means waiting, past its retry backoff, or leased to a worker whose lease ran out.
+ */
+export async function oldestDueDeliveryAgeSeconds(db: Kysely<Database>): Promise<number> {
+  const row = await sql<{ age: string | null }>`
+    select extract(epoch from now() - min(next_attempt_at)) as age
+      from deliveries
+     where status in ('received', 'processing', 'failed') and next_attempt_at <= now()`.execute(db);
+  return Math.max(0, Number(row.rows[0]?.age ?? 0));
 }

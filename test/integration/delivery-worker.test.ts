@@ -98,19 +98,19 @@ describe(`delivery worker (${backend})`, () => {
     expect(handler.count(sent.id)).toBe(2);
 
     failing = false;
-    expect(await replayDelivery(ceos.database.db, sent.id)).toBe(true);
+    expect(await replayDelivery(ceos.database.db, sent.id)).toMatchObject({ replayed: true });
     const replayed = await waitForDeliveryStatus(ceos.database.db, sent.id, 'processed');
     expect(replayed.attempts).toBe(1);
     expect(replayed.last_error).toBeNull();
     expect(handler.count(sent.id)).toBe(3);
 
-    expect(await replayDelivery(ceos.database.db, sent.id)).toBe(true);
+    expect(await replayDelivery(ceos.database.db, sent.id)).toMatchObject({ replayed: true });
     await vi.waitFor(() => expect(handler.count(sent.id)).toBe(4));
     const again = await waitForDeliveryStatus(ceos.database.db, sent.id, 'processed');
     expect(again.attempts).toBe(1);
     expect(again.processed_at!.getTime()).toBeGreaterThanOrEqual(replayed.processed_at!.getTime());
 
-    expect(await replayDelivery(ceos.database.db, 'no-such-delivery')).toBe(false);
+    expect(await replayDelivery(ceos.database.db, 'no-such-delivery')).toMatchObject({ replayed: false, reason: 'not_found' });
   });
 
   it('takes over a delivery whose worker died while processing, once its lease has expired', async () => {

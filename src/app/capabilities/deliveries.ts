@@ -1,5 +1,6 @@
-import { DELIVERIES_CHANNEL } from '../../db/deliveries.js';
+import { DELIVERIES_CHANNEL, oldestDueDeliveryAgeSeconds } from '../../db/deliveries.js';
 import { DeliveryWorker } from '../../engine/delivery-worker.js';
+import { runWithinDeadline } from '../../engine/run-within-deadline.js';
 import { RECOVER_DELIVERIES_QUEUE, recoverDeliveries } from '../../jobs/recover-deliveries.js';
 import { type Capability, defineCapability } from '../capability.js';
 import { hasAppCredentials } from '../config.js';
@@ -21,15 +22,19 @@ export function deliveriesCapability(): DeliveriesCapability {
   return {
     ...defineCapability({
       name: 'deliveries',
-      register({ config }) {
+      register({ config, database, metrics, options: startOptions }) {
+        const pollIntervalMs = startOptions.pollIntervalMs ?? 2000;
+        // Read from the shared table, so every instance reports the same lag.
+        metrics.sources.oldestDueDeliverySeconds = () => oldestDueDeliveryAgeSeconds(database.db);
         return {
           queues: [
             {
               name: RECOVER_DELIVERIES_QUEUE,
-              options: { policy: 'singleton', retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 600 },
+              // The heartbeat has a run of a process that died retried within a minute or so, not after its expiry.
+              options: { policy: 'singleton', retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 600, heartbeatSeconds: 30 },
             },
           ],
-          async startWorkers({ database, probot, metrics, log, boss, signals, options }) {
+          async startWorkers({ database, probot, metrics, log, boss, signals }) {
             const receive = probot.receive.bind(probot);
             const active = new DeliveryWorker(
               database.db,
@@ -37,16 +42,18 @@ export function deliveriesCapability(): DeliveriesCapability {
               {
                 concurrency: config.workerConcurrency,
                 leaseSeconds: config.deliveryLeaseSeconds,
+                deadlineSeconds: config.deliveryDeadlineSeconds,
                 maxAttempts: config.deliveryMaxAttempts,
                 retryBaseSeconds: config.deliveryRetryBaseSeconds,
-                pollIntervalMs: options.pollIntervalMs ?? 2000,
+                pollIntervalMs,
+                busyConcurrency: config.workerBusyConcurrency,
               },
               metrics,
               log.child({ component: 'deliveries' }),
             );
             worker = active;
             const unlisten = await database.listen(DELIVERIES_CHANNEL, () => active.wake());
-            const unsignal = signals.on('deliveries.stored', () => active.wake());
+            const unsignal = signals.on('deliveries.stored', () => active.intakeStored());
             stops.push(async () => {
               unsignal();
               await unlisten();
@@ -54,11 +61,14 @@ export function deliveriesCapability(): DeliveriesCapability {
             active.start();
             stops.push(() => active.stop(config.shutdownTimeoutSeconds * 1000));
 
-            await boss.work(RECOVER_DELIVERIES_QUEUE, async () => {
-              const result = await recoverDeliveries({ octokit: await probot.auth(), db: database.db, log, now: new Date() });
-              log.info(result, 'missed-delivery recovery finished');
-              return result;
-            });
+            await boss.work(
+              RECOVER_DELIVERIES_QUEUE,
+              runWithinDeadline(boss, RECOVER_DELIVERIES_QUEUE, log, async () => {
+                const result = await recoverDeliveries({ octokit: await probot.auth(), db: database.db, log, now: new Date() });
+                log.info(result, 'missed-delivery recovery finished');
+                return result;
+              }),
+            );
             // At start too, so deliveries missed while no instance ran are asked for at once.
             await boss.send(RECOVER_DELIVERIES_QUEUE, {}, { singletonKey: 'startup', singletonSeconds: 60 });
           },
@@ -67,8 +77,14 @@ export function deliveriesCapability(): DeliveriesCapability {
           readiness: [
             async () => {
               const needed = config.workersEnabled && hasAppCredentials(config);
-              const ok = !needed || Boolean(worker?.running);
-              return { name: 'queue', ok, detail: ok ? undefined : 'workers not running' };
+              if (!needed) return { name: 'queue', ok: true };
+              if (!worker?.running) return { name: 'queue', ok: false, detail: 'workers not running' };
+              // A worker polls every interval (or sooner, when woken): two intervals without one
+              // successful claim or sweep mean it cannot reach its work.
+              const last = worker.lastPollAt;
+              const ok = last !== undefined && Date.now() - last <= 2 * pollIntervalMs + 1000;
+              const detail = last === undefined ? 'workers have not polled yet' : `workers last polled ${((Date.now() - last) / 1000).toFixed(1)} s ago`;
+              return { name: 'queue', ok, detail: ok ? undefined : detail };
             },
           ],
           async shutdown() {
