@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { findInstallationByOrg } from '../db/installations.js';
 import { ApiError, orgNotFound } from './api-error.js';
 import type { ApiDeps, ApiRoute } from './api-route.js';
@@ -125,6 +126,15 @@ function needsKey(request: FastifyRequest): boolean {
   return (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) && path !== OPENAPI_PATH;
 }
 
+/** Every error answer, as the OpenAPI document describes it. */
+const errorSchema = z
+  .object({
+    error: z
+      .object({ code: z.string().describe('Machine-readable; see docs/api.md, "Errors"'), message: z.string().describe('What went wrong and what to do') })
+      .loose(),
+  })
+  .describe('An error');
+
 function registerRoute(app: FastifyInstance, route: ApiRoute, deps: ApiDeps): void {
   const roles = rolesWith(route.permission);
   app.route({
@@ -139,6 +149,7 @@ function registerRoute(app: FastifyInstance, route: ApiRoute, deps: ApiDeps): vo
       ...(route.querystring ? { querystring: route.querystring } : {}),
       ...(route.body ? { body: route.body } : {}),
       ...(route.consumes ? { consumes: route.consumes } : {}),
+      response: { '4XX': errorSchema, '5XX': errorSchema },
     },
     preValidation: async (request) => authorize(request, route.permission, route.org, deps),
     handler: async (request, reply) => {

@@ -1,3 +1,4 @@
+import { countHeldPlans } from '../../db/held-plans.js';
 import { governanceHandlers } from '../../handlers/index.js';
 import { withHandedCommandReplies } from '../../jobs/answer-handed-commands.js';
 import { createReconcileQueues, type ReconcileReporter, startReconcileWorkers } from '../../jobs/reconcile-worker.js';
@@ -14,7 +15,8 @@ import { defineCapability } from '../capability.js';
  */
 export const governanceCapability = defineCapability({
   name: 'governance',
-  register({ config, db, boss, log, policyLocation, appId }) {
+  register({ config, db, boss, log, policyLocation, appId, metrics }) {
+    metrics.sources.heldPlans = () => countHeldPlans(db);
     return {
       start: () => createReconcileQueues(boss),
       handlers: governanceHandlers({ db, boss, log, policyLocation }),

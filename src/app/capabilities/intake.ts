@@ -30,6 +30,7 @@ export function intakeCapability(): IntakeCapability {
           maxWaitingBytes: config.intakeMaxWaitingBytes,
         });
         inbox = created;
+        metrics.sources.intakeWaiting = () => created.waiting();
         return {
           routes: (server) =>
             webhookRoute(server, {
