@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { PgBoss } from 'pg-boss';
+import type { JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
 import { listActiveInstallations } from '../db/installations.js';
 import type { Database } from '../db/schema.js';
 import { POLICY_DEFAULTS } from '../domain/policy/policy-schema.js';
+import { runWithinDeadline } from '../engine/run-within-deadline.js';
+import { measureReconciliation } from './measure-reconciliation.js';
 import type { Metrics } from '../app/metrics.js';
 import { type PolicyLocation, type ReconcileResult, reconcileOrg } from './reconcile-org.js';
 import { createReportRunQueue, enqueueReportRun, startReportRunWorker } from './report-run.js';
@@ -30,6 +32,8 @@ export interface ReconcileWorkerDeps {
   policyLocation: PolicyLocation;
   batchSize: number;
   resyncSchedule: string;
+  /** Hours the mirror's members and teams may age before a plan that cancels re-syncs them. */
+  mirrorMaxAgeHours?: number;
   /** Publishes the report of each finished run (check runs, command replies), in the report job. */
   reporter?: ReconcileReporter;
   /** Told when a run fails its last attempt (a command waiting for its answer is answered with the failure). */
@@ -79,7 +83,8 @@ export async function createReconcileQueues(boss: PgBoss): Promise<void> {
  */
 export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<void> {
   const { boss, db, probot, log } = deps;
-  await boss.work(RECONCILE_QUEUE, { batchSize: 1, groupConcurrency: 1, localConcurrency: 4, includeMetadata: true }, async ([job]) => {
+  // Each run under its job's deadline (GitHub requests carry job.signal), timed per organization.
+  await boss.work(RECONCILE_QUEUE, { batchSize: 1, groupConcurrency: 1, localConcurrency: 4, includeMetadata: true }, measureReconciliation(deps.metrics, runWithinDeadline(boss, RECONCILE_QUEUE, log, async ([job]: JobWithMetadata[]) => {
     const parsed = reconcileJobSchema.safeParse(job!.data);
     if (!parsed.success) {
       // A malformed job can never succeed: say why and let it go to the dead-letter queue.
@@ -96,6 +101,7 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
           log: log.child({ org: data.org, job: job!.id }),
           policyLocation: deps.policyLocation,
           batchSize: deps.batchSize,
+          mirrorMaxAgeHours: deps.mirrorMaxAgeHours,
           now: deps.now ?? (() => new Date()),
           jobId: job!.id,
           queueReport: async (trx, planId) => {
@@ -129,9 +135,9 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
       }
       throw error;
     }
-  });
+  })));
 
-  await boss.work(RESYNC_ALL_QUEUE, async () => {
+  await boss.work(RESYNC_ALL_QUEUE, runWithinDeadline(boss, RESYNC_ALL_QUEUE, log, async () => {
     const installations = await listActiveInstallations(db);
     for (const installation of installations) {
       await enqueueReconcile(boss, {
@@ -144,7 +150,7 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
       });
     }
     return { organizations: installations.length };
-  });
+  }));
   await boss.schedule(RESYNC_ALL_QUEUE, deps.resyncSchedule);
 
   await startReportRunWorker({ boss, db, probot, log, metrics: deps.metrics, reporter: deps.reporter ?? (async () => undefined) });

@@ -8,7 +8,7 @@ import { appendAuditEntries } from '../db/audit-log.js';
 import { recordDomainEvents } from '../db/domain-events.js';
 import { findInstallationByOrg } from '../db/installations.js';
 import { createOverrides, liftedOverrideEntries } from '../db/overrides.js';
-import { finishPlan, recordChangeResults } from '../db/plans.js';
+import { finishPlan, recordChangeResults, supersedeHeldPlans } from '../db/plans.js';
 import type { Database } from '../db/schema.js';
 import type { AuditEntryInput } from '../domain/audit/audit-entry.js';
 import type { CopilotSeat, Plan } from '../domain/plan-types.js';
@@ -113,7 +113,10 @@ export async function settlePlan(deps: SettleDeps, planId: string, seats: readon
       toRecord.map((o) => ({ org: row.org, login: o.login, kind: o.kind, actor: 'ceos', reason: o.reason, expiresAt: o.expiresAt ? new Date(o.expiresAt) : null })),
       at,
     );
-    const status = failed > 0 ? 'partially_applied' : 'applied';
+    // A plan that held cancellations for confirmation still holds them after a stop: settling it
+    // as applied would drop the hold that the owner must see and confirm.
+    const held = plan.safeguard?.held.length ?? 0;
+    const status = failed > 0 ? 'partially_applied' : held > 0 ? 'awaiting_confirmation' : 'applied';
     await appendAuditEntries(trx, row.org, [
       ...liftedOverrideEntries(lifted, 'ceos', at),
       ...created.map((o) => ({ actor: 'ceos', actorType: 'app' as const, action: 'override.created', target: o.login, reason: o.reason, details: { overrideId: o.id, kind: o.kind, planId, settled: true } })),
@@ -128,6 +131,27 @@ export async function settlePlan(deps: SettleDeps, planId: string, seats: readon
       },
     ]);
     await finishPlan(trx, planId, status);
+    if (status === 'awaiting_confirmation') {
+      const verdict = plan.safeguard!;
+      const superseded = await supersedeHeldPlans(trx, row.org, planId);
+      await recordDomainEvents(trx, [
+        {
+          type: 'plan.awaiting_confirmation',
+          org: row.org,
+          payload: { planId, held: verdict.held.length, limit: verdict.limit, seatsHeld: verdict.seatsHeld, cancellations: verdict.cancellations, superseded, settled: true },
+        },
+      ]);
+      await appendAuditEntries(trx, row.org, [
+        {
+          ...actor,
+          action: 'plan.held',
+          target: planId,
+          reason: `${verdict.held.length} cancellations held for an organization owner's confirmation (limit ${verdict.limit} of ${verdict.seatsHeld} seats held)`,
+          details: { trigger: row.trigger, superseded, settled: true },
+          at,
+        },
+      ]);
+    }
     const done = results.filter((r) => r.applied);
     const events = [{ type: 'reconciliation.finished', org: row.org, payload: { planId, status, added, cancelled, failed, settled: true } }];
     if (done.length > 0) {

@@ -30,6 +30,7 @@ export const governanceCapability = defineCapability({
           policyLocation,
           batchSize: config.seatBatchSize,
           resyncSchedule: config.resyncSchedule,
+          mirrorMaxAgeHours: config.mirrorMaxAgeHours,
           reporter: withHandedCommandReplies(
             (options.reporter as ReconcileReporter | undefined) ??
               createReconcileReporter({ log, policyLocation, appId, commandReply: createCommandReplier({ db, log }) }),
