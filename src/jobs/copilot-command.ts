@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { type PgBoss, fromKysely } from 'pg-boss';
+import { type JobWithMetadata, type PgBoss, fromKysely } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
 import { type CommandRow, finishCommand, lastReconciledAt, listCommentCommands, markCommandHanded, markCommandWaiting } from '../db/commands.js';
@@ -11,6 +11,7 @@ import { POLICY_DEFAULTS } from '../domain/policy/policy-schema.js';
 import { renderCommandReply } from '../domain/reports/render-command-reply.js';
 import { renderRefusal } from '../domain/reports/render-refusal.js';
 import { renderUsage } from '../domain/reports/render-usage.js';
+import { runWithinDeadline } from '../engine/run-within-deadline.js';
 import { createIssueComment } from '../github/comments.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
 import { grantSeats, revokeSeats } from '../operations/seat-overrides.js';
@@ -50,7 +51,8 @@ const HOUR_MS = 3_600_000;
  */
 export async function startCommandWorker(deps: CommandWorkerDeps): Promise<void> {
   const now = deps.now ?? (() => new Date());
-  await deps.boss.work(COMMAND_QUEUE, { batchSize: 1, localConcurrency: 2, includeMetadata: true }, async ([job]) => {
+  // Under its job's deadline: the commands' GitHub requests carry job.signal.
+  const handle = runWithinDeadline(deps.boss, COMMAND_QUEUE, deps.log, async ([job]: JobWithMetadata[]) => {
     const parsed = commandJobSchema.safeParse(job!.data);
     if (!parsed.success) {
       // A malformed job can never succeed: say why and let it go to the dead-letter queue.
@@ -70,6 +72,7 @@ export async function startCommandWorker(deps: CommandWorkerDeps): Promise<void>
     }
     return { commands: rows.length };
   });
+  await deps.boss.work(COMMAND_QUEUE, { batchSize: 1, localConcurrency: 2, includeMetadata: true }, handle);
 }
 
 /**

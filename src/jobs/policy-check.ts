@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { PgBoss } from 'pg-boss';
+import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
 import { findInstallation } from '../db/installations.js';
@@ -15,6 +15,7 @@ import { CHECK_NAMES, assertSummaryFits, completeCheckRun, findCheckRun, startCh
 import { fetchPolicyFile } from '../github/fetch-policy-file.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
 import { pullRequestChangesFile } from '../github/pull-request-changes-file.js';
+import { runWithinDeadline } from '../engine/run-within-deadline.js';
 import { POLICY_CHECK_QUEUE, POLICY_CHECK_RETRY_LIMIT, type PolicyCheckJob, policyCheckJobSchema } from './policy-check-queue.js';
 import type { PolicyLocation } from './reconcile-org.js';
 
@@ -140,7 +141,8 @@ export interface PolicyCheckWorkerDeps {
 /** Starts the `policy-check` worker; each job works with its installation's token. */
 export async function startPolicyCheckWorker(deps: PolicyCheckWorkerDeps): Promise<void> {
   const { boss, probot, log } = deps;
-  await boss.work(POLICY_CHECK_QUEUE, { batchSize: 1, localConcurrency: 4 }, async ([job]) => {
+  // Under its job's deadline: the check's GitHub requests carry job.signal.
+  await boss.work(POLICY_CHECK_QUEUE, { batchSize: 1, localConcurrency: 4 }, runWithinDeadline(boss, POLICY_CHECK_QUEUE, log, async ([job]: Job[]) => {
     const parsed = policyCheckJobSchema.safeParse(job!.data);
     if (!parsed.success) {
       // A malformed job can never succeed: say why and let it go to the dead-letter queue.
@@ -160,5 +162,5 @@ export async function startPolicyCheckWorker(deps: PolicyCheckWorkerDeps): Promi
       data,
       { lastAttempt: job!.retryCount >= POLICY_CHECK_RETRY_LIMIT },
     );
-  });
+  }));
 }
