@@ -111,7 +111,7 @@ export async function apiPlugin(app: FastifyInstance, deps: ApiDeps & { routes: 
   await app.register(
     async (v1) => {
       v1.setNotFoundHandler(async () => {
-        throw new ApiError(404, 'not_found', 'No such route; see /api/v1/openapi.json.');
+        throw new ApiError(404, 'not_found', 'No such route.');
       });
       v1.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       for (const route of deps.routes) registerRoute(v1, route, deps);
@@ -120,8 +120,9 @@ export async function apiPlugin(app: FastifyInstance, deps: ApiDeps & { routes: 
   );
 }
 
-/** Every request under /api/v1 needs a key, except the OpenAPI document. */
+/** Every request to a route under /api/v1 needs a key, except the OpenAPI document (a path with no route is a 404 for all). */
 function needsKey(request: FastifyRequest): boolean {
+  if (request.routeOptions.url === undefined) return false;
   const path = request.url.split('?')[0]!;
   return (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) && path !== OPENAPI_PATH;
 }
