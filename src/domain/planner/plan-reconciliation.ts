@@ -388,6 +388,10 @@ export function planReconciliation(input: PlannerInput): Plan {
       notAdded.push({ login: member.login, userId: member.id, reason: decision.reason });
     }
   }
+  // Names that match no member or seat at all: a typo, someone who left, or someone not yet joined.
+  const unknownGrants = new Map(unknownGrantUsers);
+  for (const [key, o] of overrides.unresolved) if (o.kind === 'grant' && !unknownGrants.has(key)) unknownGrants.set(key, o.login);
+  for (const written of unknownGrants.values()) notAdded.push({ login: written, userId: null, reason: reasons.notOrgMember() });
 
   // The cap: holders stay, new seats fill what is left in login order.
   addQueue.sort(byLogin);
@@ -399,10 +403,6 @@ export function planReconciliation(input: PlannerInput): Plan {
   for (const entry of toAdd) {
     costAfterCents += Math.round(price((entry.userId === null ? undefined : readdPlanType.get(entry.userId)) ?? fallbackPlan) * 100);
   }
-  // Names that match no member or seat at all: a typo, someone who left, or someone not yet joined.
-  const unknownGrants = new Map(unknownGrantUsers);
-  for (const [key, o] of overrides.unresolved) if (o.kind === 'grant' && !unknownGrants.has(key)) unknownGrants.set(key, o.login);
-  for (const written of unknownGrants.values()) notAdded.push({ login: written, userId: null, reason: reasons.notOrgMember() });
 
   const seatsAfter = kept + toAdd.length;
   const cap = capVerdict(max, seatsAfter, addQueue.length - toAdd.length);
