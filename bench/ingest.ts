@@ -16,6 +16,8 @@ const CONNECTIONS = Number(args.get('connections') ?? 50);
 const DATABASE_URL = args.get('database-url') ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECRET = 'bench-secret';
 const schema = `bench_${randomBytes(4).toString('hex')}`;
+// The default configuration (workers on in the same process) stores into a schema of its own.
+const defaultSchema = `${schema}_default`;
 
 // Every example payload but the installation events, whose handlers would start syncs against a
 // GitHub this benchmark does not have.
@@ -91,6 +93,7 @@ const { generateKeyPairSync } = await import('node:crypto');
 const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 
 process.stdout.write(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}\n`);
+process.stdout.write(`command: npm run bench:ingest -- ${process.argv.slice(2).join(' ')}; ${new Date().toISOString()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 process.stdout.write(`payload mix: ${mix.length} example payloads of ${new Set(mix.map((m) => m.event)).size} events; ${CONNECTIONS} connections, ${DURATION} s each\n\n`);
 
 const bare = await start('./bare-probot-server.ts', { WEBHOOK_SECRET: SECRET });
@@ -103,12 +106,37 @@ const accepted = new Set<string>();
 const ceosResult = row('CEOS intake (verified, committed before 202)', await load(intake.url, accepted));
 await stop(intake.child);
 
-for (const r of [bareResult, ceosResult]) {
+// The default single instance: workers on in the same process, draining while the load runs.
+const single = await start('./ingest-server.ts', { ...env, DATABASE_SCHEMA: defaultSchema, PRIVATE_KEY, CEOS_WORKERS: 'true' });
+const singleAccepted = new Set<string>();
+const singleResult = row('CEOS default (workers on, same process)', await load(single.url, singleAccepted));
+const singleClient = new pg.Client({ connectionString: DATABASE_URL });
+await singleClient.connect();
+const countSingle = async (where: string) =>
+  Number((await singleClient.query(`select count(*) as n from "${defaultSchema}".deliveries ${where}`)).rows[0].n);
+const singleStored = await countSingle('');
+const singleLoadEnded = Date.now();
+while ((await countSingle(`where status in ('processed', 'failed', 'dead')`)) < singleStored) await new Promise((r) => setTimeout(r, 100));
+const singleCatchUp = (Date.now() - singleLoadEnded) / 1000;
+const singleProcessed = await countSingle(`where status = 'processed'`);
+const singleStoredAccepted = Number(
+  (await singleClient.query(`select count(*) as n from "${defaultSchema}".deliveries where id = any($1::text[])`, [[...singleAccepted]])).rows[0].n,
+);
+await stop(single.child);
+await singleClient.query(`drop schema "${defaultSchema}" cascade; drop schema if exists "${defaultSchema}_jobs" cascade`);
+await singleClient.end();
+
+for (const r of [bareResult, ceosResult, singleResult]) {
   process.stdout.write(
     `${r.name.padEnd(48)} ${r.perSecond.toFixed(0).padStart(7)} deliveries/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  non-2xx ${r.non2xx}  errors ${r.errors}\n`,
   );
 }
-process.stdout.write(`throughput ratio CEOS / bare Probot: ${(ceosResult.perSecond / bareResult.perSecond).toFixed(2)}\n\n`);
+process.stdout.write(`throughput ratio CEOS workers off / bare Probot: ${(ceosResult.perSecond / bareResult.perSecond).toFixed(2)}\n`);
+process.stdout.write(`throughput ratio CEOS default (workers on) / bare Probot: ${(singleResult.perSecond / bareResult.perSecond).toFixed(2)}\n`);
+process.stdout.write(
+  `default configuration: answered 2xx ${singleAccepted.size}, of which stored ${singleStoredAccepted} ${singleStoredAccepted === singleAccepted.size ? '(all)' : '(MISSING SOME)'}; ` +
+    `stored ${singleStored}, processed ${singleProcessed}, processing caught up ${singleCatchUp.toFixed(2)} s after the load\n\n`,
+);
 
 const client = new pg.Client({ connectionString: DATABASE_URL });
 await client.connect();
@@ -149,4 +177,6 @@ process.stdout.write(
 );
 await client.query(`drop schema "${schema}" cascade; drop schema if exists "${schema}_jobs" cascade`);
 await client.end();
-process.exitCode = storedAccepted === acceptedIds.length && processed === stored ? 0 : 1;
+process.stdout.write(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+process.exitCode =
+  storedAccepted === acceptedIds.length && processed === stored && singleStoredAccepted === singleAccepted.size && singleProcessed === singleStored ? 0 : 1;
