@@ -165,6 +165,60 @@ describe(`crash safety of a real process (${backend})`, () => {
     });
   });
 
+  it('with the default lease, the deliveries a process claimed when it was killed mid-load are processed within a minute of a restart', async () => {
+    const { start, spawn, inspect } = await deployment();
+    const backlog = Array.from({ length: 300 }, () => randomUUID());
+    await inspect((db) =>
+      insertDeliveries(
+        db,
+        backlog.map((id, i) => ({ id, event: 'ping', action: null, installationId: null, org: null, repository: null, sender: null, payload: `{"zen":"b${i}","hook_id":1}`, receivedAt: new Date() })),
+      ),
+    );
+
+    // Default lease and concurrency; deliveries keep arriving while the worker drains, and the
+    // process is killed as its handlers run (Probot logs each delivery at debug level).
+    let stranded: string[] = [];
+    let killedAt = 0;
+    const answered: string[] = [];
+    for (let round = 0; round < 5 && stranded.length === 0; round++) {
+      const loaded = spawn({ LOG_LEVEL: 'debug' });
+      await loaded.waitForLine((line) => line.msg === 'CEOS is listening');
+      const sending = Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          sendWebhook(loaded.url, { event: 'ping', payload: { zen: `r${round}-${i}`, hook_id: 1 } }).then(
+            (sent) => void (sent.status === 202 && answered.push(sent.id)),
+            () => undefined,
+          ),
+        ),
+      );
+      await loaded.waitForLine((line) => line.msg === 'Webhook received');
+      killedAt = Date.now();
+      expect(await kill(loaded, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+      await sending;
+      stranded = await inspect(async (db) => {
+        const rows = await db.selectFrom('deliveries').select('id').where('status', '=', 'processing').execute();
+        return rows.map((r) => r.id);
+      });
+    }
+    expect(stranded.length).toBeGreaterThan(0);
+
+    const worker = await start();
+    await waitForDrained(worker, 60_000);
+    expect(await kill(worker, 'SIGTERM')).toEqual({ code: 0, signal: null });
+
+    await inspect(async (db) => {
+      const rows = await db.selectFrom('deliveries').selectAll().execute();
+      expect(rows.filter((r) => r.status !== 'processed')).toEqual([]);
+      for (const id of [...backlog, ...answered]) expect(rows.some((r) => r.id === id), id).toBe(true);
+      for (const id of stranded) {
+        const row = rows.find((r) => r.id === id)!;
+        expect(row.attempts).toBe(2);
+        // Taken over once the 30 s lease ran out, well within a minute of the kill.
+        expect(row.processed_at!.getTime() - killedAt).toBeLessThan(60_000);
+      }
+    });
+  }, 180_000);
+
   it('SIGTERM finishes a request in flight (202, stored) and exits 0', async () => {
     const { start, inspect } = await deployment();
     const child = await start();
