@@ -25,5 +25,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T1110-report-runs': reportRuns,
   '2026-12-01T1200-plan-holds': planHolds,
   '2026-12-01T1300-command-limits': commandLimits,
+  '2026-12-01T1400-api-keys': apiKeys,
   '2026-12-01T2100-retention': retention,
 };
