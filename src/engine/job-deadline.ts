@@ -1,6 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
+ * Why a job's signal was aborted. Named `AbortError`, as what `fetch` rejects with when aborted,
+ * so Octokit passes it through unwrapped and its retry plugin does not retry the request.
+ */
+export class JobAbortedError extends Error {
+  override name = 'AbortError';
+}
+
+/**
  * The time one attempt of a job (a delivery, a pg-boss job) may run, and the signal that stops it.
  * The signal is aborted when the attempt's deadline passes, its lease is lost or the process stops;
  * every GitHub request made while the attempt runs carries it (see `src/app/probot.ts`). A wait
@@ -27,12 +35,9 @@ export class JobDeadline {
     return Math.max(0, (this.endsAt - now) / 1000);
   }
 
-  /**
-   * Stops the attempt: aborts its signal with `reason`, as an AbortError (what `fetch` rejects
-   * with, so Octokit's retry plugin does not retry a request it aborted).
-   */
+  /** Stops the attempt: aborts its signal with `reason`. */
   abort(reason: string): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(new DOMException(reason, 'AbortError'));
+    if (!this.#controller.signal.aborted) this.#controller.abort(new JobAbortedError(reason));
   }
 
   /** Asks for the attempt to be handed back and tried again in `seconds` (the longest asked wins). */

@@ -15,7 +15,7 @@ const databases = testDatabases();
 let fake: FakeGitHub | undefined;
 let boss: PgBoss | undefined;
 afterEach(async () => {
-  await boss?.stop({ graceful: false, wait: true });
+  await boss?.stop({ graceful: false });
   boss = undefined;
   await databases.closeAll();
   await fake?.close();
