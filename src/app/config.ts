@@ -79,12 +79,12 @@ export interface Config {
   seatBatchSize: number;
   /** Cron schedule of the full resync (members, teams, seats) of every organization. */
   resyncSchedule: string;
+  /** Hours a mirror of members and teams may age before a plan that cancels seats re-syncs it first. */
+  mirrorMaxAgeHours: number;
   /** Cron schedule of the prune job that applies `retention`. */
   pruneSchedule: string;
   /** How long each kind of data is kept (see docs/operations.md, "Retention"). */
   retention: RetentionConfig;
-  /** Hours a mirror of members and teams may age before a plan that cancels seats re-syncs it first. */
-  mirrorMaxAgeHours: number;
   /** The management API's settings (see docs/api.md). */
   api: ApiConfig;
 }
@@ -209,13 +209,13 @@ const EnvSchema = z.object({
     .default('.github/copilot-policy.yml'),
   CEOS_SEAT_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   CEOS_RESYNC_SCHEDULE: cron.default('17 3 * * *'),
+  CEOS_MIRROR_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
   CEOS_PRUNE_SCHEDULE: cron.default('41 * * * *'),
   CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS: days(7),
   CEOS_RETAIN_DELIVERY_DAYS: days(30),
   CEOS_RETAIN_DEAD_LETTER_DAYS: days(90),
   CEOS_RETAIN_DOMAIN_EVENT_DAYS: days(7),
   CEOS_RETAIN_PLAN_DAYS: days(180),
-  CEOS_MIRROR_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
   CEOS_UNINSTALLED_MIRROR_DAYS: days(30),
   CEOS_RETAIN_JOB_DAYS: days(7),
   CEOS_PRUNE_BATCH_SIZE: z.coerce.number().int().min(100).max(50_000).default(2000),
@@ -307,6 +307,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     policyPath: e.CEOS_POLICY_PATH,
     seatBatchSize: e.CEOS_SEAT_BATCH_SIZE,
     resyncSchedule: e.CEOS_RESYNC_SCHEDULE,
+    mirrorMaxAgeHours: e.CEOS_MIRROR_MAX_AGE_HOURS,
     pruneSchedule: e.CEOS_PRUNE_SCHEDULE,
     retention: {
       deliveryPayloadDays: e.CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS,
@@ -315,7 +316,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       domainEventDays: e.CEOS_RETAIN_DOMAIN_EVENT_DAYS,
       planDays: e.CEOS_RETAIN_PLAN_DAYS,
       uninstalledMirrorDays: e.CEOS_UNINSTALLED_MIRROR_DAYS,
-    mirrorMaxAgeHours: e.CEOS_MIRROR_MAX_AGE_HOURS,
       jobDays: e.CEOS_RETAIN_JOB_DAYS,
       batchSize: e.CEOS_PRUNE_BATCH_SIZE,
     },

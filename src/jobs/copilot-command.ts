@@ -22,11 +22,11 @@ import { renderConfirmAnswer, renderConfirmRefusal } from '../domain/reports/ren
 import { COMMAND_QUEUE, commandJobSchema } from './command-queue.js';
 import { type CommandAnswer, answerCommand, commentOf, renderCommandFailure, reportCommandFailure } from '../reporting/command-reply.js';
 import { describeUserSeat, planFromMirror } from '../reporting/command-status.js';
+import { foldIntoDebouncedReconcile } from './debounced-reconcile.js';
 import { enqueueReconcile } from './reconcile-queue.js';
 
 /** What the command worker needs. */
 export interface CommandWorkerDeps {
-import { foldIntoDebouncedReconcile } from './debounced-reconcile.js';
   boss: PgBoss;
   db: Kysely<Database>;
   probot: Probot;
@@ -86,14 +86,14 @@ export async function runCommentCommands(deps: CommandRunDeps, rows: readonly Co
     await answerRefusal(deps, refused);
     return;
   }
-  for (const row of pending) {
-    if (row.status !== 'queued') continue;
-    const answer = await runCommand(deps, row);
-    if (answer !== null) await answerCommand(deps, deps.octokit, row, answer);
   // The note about lines past the limit goes first: the last command to finish then sees the
   // whole comment finished and adds the 🚀.
   const skipped = pending.filter((r) => r.status === 'skipped');
   if (skipped.length > 0) await answerSkipped(deps, skipped);
+  for (const row of pending) {
+    if (row.status !== 'queued') continue;
+    const answer = await runCommand(deps, row);
+    if (answer !== null) await answerCommand(deps, deps.octokit, row, answer);
   }
 }
 
@@ -108,10 +108,6 @@ async function answerRefusal(deps: CommandRunDeps, rows: readonly CommandRow[]):
 }
 
 /**
- * Runs one command. Returns its answer, or null when a reconciliation run was asked for and
- * will answer it (`plan`, `apply`, `grant`, `revoke`).
- */
-/**
  * One note for a comment's lines past the limit (recorded by the handler as one `skipped` row
  * whose text is the note); they are not acted on.
  */
@@ -123,6 +119,10 @@ async function answerSkipped(deps: CommandRunDeps, skipped: readonly CommandRow[
   }
 }
 
+/**
+ * Runs one command. Returns its answer, or null when a reconciliation run was asked for and
+ * will answer it (`plan`, `apply`, `grant`, `revoke`).
+ */
 async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<CommandAnswer | null> {
   const command = row.command as Command | null;
   if (command === null) {
@@ -220,6 +220,8 @@ async function confirmHeldPlan(deps: CommandRunDeps, row: CommandRow, planId: st
  * Records what the command asks (the overrides of a grant or revoke) and queues the
  * reconciliation run that answers it, in one transaction: the overrides, their audit entries,
  * the run and the command's new status commit together, so a retried job never records twice.
+ * A `plan` or `apply` folds into the organization's debounced reconciliation: however many of
+ * them a burst of comments holds, one run answers them all (see answerHandedCommands).
  */
 async function handToReconciliation(
   deps: CommandRunDeps,
@@ -245,6 +247,17 @@ async function handToReconciliation(
         now,
       );
     }
+    if (command.verb === 'plan' || command.verb === 'apply') {
+      await foldIntoDebouncedReconcile(deps.boss, trx, {
+        org: row.org,
+        installationId: Number(row.installation_id),
+        trigger: 'command',
+        actor: row.commenter,
+        apply: command.verb === 'apply',
+      });
+      await markCommandHanded(trx, row.id);
+      return;
+    }
     await enqueueReconcile(
       deps.boss,
       {
@@ -269,16 +282,3 @@ async function failUnanswered(deps: CommandRunDeps, commentId: string, error: un
     await reportCommandFailure(deps, deps.octokit, row, error);
   }
 }
- * A `plan` or `apply` folds into the organization's debounced reconciliation: however many of
- * them a burst of comments holds, one run answers them all (see answerHandedCommands).
-    if (command.verb === 'plan' || command.verb === 'apply') {
-      await foldIntoDebouncedReconcile(deps.boss, trx, {
-        org: row.org,
-        installationId: Number(row.installation_id),
-        trigger: 'command',
-        actor: row.commenter,
-        apply: command.verb === 'apply',
-      });
-      await markCommandHanded(trx, row.id);
-      return;
-    }
