@@ -56,9 +56,12 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
     copy[key] = REDACTED_KEYS.has(key.toLowerCase()) ? CENSOR : redactDeep(item, depth + 1, seen);
   }
   if (value instanceof Error) {
-    copy.message = redactDeep(value.message, depth + 1, seen);
-    copy.stack = redactDeep(value.stack, depth + 1, seen);
-    if (value.cause !== undefined) copy.cause = redactDeep(value.cause, depth + 1, seen);
+    // Defined, not assigned: some errors (a DOMException from an aborted fetch) inherit `message`
+    // as a getter with no setter, and assigning to it would throw inside the logger.
+    const own = (key: string, item: unknown) => Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    own('message', redactDeep(value.message, depth + 1, seen));
+    own('stack', redactDeep(value.stack, depth + 1, seen));
+    if (value.cause !== undefined) own('cause', redactDeep(value.cause, depth + 1, seen));
   }
   return copy;
 }

@@ -5,6 +5,7 @@ import type { Probot } from 'probot';
 import { listActiveInstallations } from '../db/installations.js';
 import type { Database } from '../db/schema.js';
 import { POLICY_DEFAULTS } from '../domain/policy/policy-schema.js';
+import { currentDeadline } from '../engine/job-deadline.js';
 import { runWithinDeadline } from '../engine/run-within-deadline.js';
 import { measureReconciliation } from './measure-reconciliation.js';
 import type { Metrics } from '../app/metrics.js';
@@ -126,6 +127,9 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
       }
       return { status: result.status, planId: result.planId };
     } catch (error) {
+      // A run handed back until GitHub takes requests again has not failed: runWithinDeadline
+      // queues its copy, and neither the failure count nor a failure reply applies to it.
+      if (currentDeadline()?.giveBackSeconds !== undefined) throw error;
       deps.metrics.jobFailures.inc({ queue: RECONCILE_QUEUE });
       // A run that stored its plan has its report queued, which answers the command with what was applied.
       if (deps.onLastAttemptFailed && job!.retryCount >= job!.retryLimit && !(error instanceof PartiallyAppliedError)) {

@@ -79,4 +79,11 @@ describe('log redaction', () => {
     expect(out).toContain('visible');
     expect(redactDeep(error)).toBeInstanceOf(Error);
   });
+
+  it('copies errors whose message is a getter without a setter (an aborted fetch rejects with one)', () => {
+    const abort = new DOMException('This operation was aborted', 'AbortError');
+    const copy = redactDeep({ err: abort }) as { err: { message: string; name: string } };
+    expect(copy.err.message).toBe('This operation was aborted');
+    expect(copy.err).toBeInstanceOf(DOMException);
+  });
 });
