@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { logJobFailures } from './log-job-failures.js';
 import { type JobWithMetadata, type PgBoss, fromKysely } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
@@ -72,7 +73,7 @@ export async function startCommandWorker(deps: CommandWorkerDeps): Promise<void>
     }
     return { commands: rows.length };
   });
-  await deps.boss.work(COMMAND_QUEUE, { batchSize: 1, localConcurrency: 2, includeMetadata: true }, handle);
+  await deps.boss.work(COMMAND_QUEUE, { batchSize: 1, localConcurrency: 2, includeMetadata: true }, logJobFailures(COMMAND_QUEUE, { log: deps.log }, handle));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { logJobFailures } from './log-job-failures.js';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
@@ -142,7 +143,7 @@ export interface PolicyCheckWorkerDeps {
 export async function startPolicyCheckWorker(deps: PolicyCheckWorkerDeps): Promise<void> {
   const { boss, probot, log } = deps;
   // Under its job's deadline: the check's GitHub requests carry job.signal.
-  await boss.work(POLICY_CHECK_QUEUE, { batchSize: 1, localConcurrency: 4 }, runWithinDeadline(boss, POLICY_CHECK_QUEUE, log, async ([job]: Job[]) => {
+  await boss.work(POLICY_CHECK_QUEUE, { batchSize: 1, localConcurrency: 4 }, logJobFailures(POLICY_CHECK_QUEUE, { log }, runWithinDeadline(boss, POLICY_CHECK_QUEUE, log, async ([job]: Job[]) => {
     const parsed = policyCheckJobSchema.safeParse(job!.data);
     if (!parsed.success) {
       // A malformed job can never succeed: say why and let it go to the dead-letter queue.
@@ -162,5 +163,5 @@ export async function startPolicyCheckWorker(deps: PolicyCheckWorkerDeps): Promi
       data,
       { lastAttempt: job!.retryCount >= POLICY_CHECK_RETRY_LIMIT },
     );
-  }));
+  })));
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { logJobFailures } from './log-job-failures.js';
 import type { JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
@@ -85,7 +86,7 @@ export async function createReconcileQueues(boss: PgBoss): Promise<void> {
 export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<void> {
   const { boss, db, probot, log } = deps;
   // Each run under its job's deadline (GitHub requests carry job.signal), timed per organization.
-  await boss.work(RECONCILE_QUEUE, { batchSize: 1, groupConcurrency: 1, localConcurrency: 4, includeMetadata: true }, measureReconciliation(deps.metrics, runWithinDeadline(boss, RECONCILE_QUEUE, log, async ([job]: JobWithMetadata[]) => {
+  await boss.work(RECONCILE_QUEUE, { batchSize: 1, groupConcurrency: 1, localConcurrency: 4, includeMetadata: true }, logJobFailures(RECONCILE_QUEUE, { log }, measureReconciliation(deps.metrics, runWithinDeadline(boss, RECONCILE_QUEUE, log, async ([job]: JobWithMetadata[]) => {
     const parsed = reconcileJobSchema.safeParse(job!.data);
     if (!parsed.success) {
       // A malformed job can never succeed: say why and let it go to the dead-letter queue.
@@ -139,9 +140,9 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
       }
       throw error;
     }
-  })));
+  }))));
 
-  await boss.work(RESYNC_ALL_QUEUE, runWithinDeadline(boss, RESYNC_ALL_QUEUE, log, async () => {
+  await boss.work(RESYNC_ALL_QUEUE, logJobFailures(RESYNC_ALL_QUEUE, { log, metrics: deps.metrics }, runWithinDeadline(boss, RESYNC_ALL_QUEUE, log, async () => {
     const installations = await listActiveInstallations(db);
     for (const installation of installations) {
       await enqueueReconcile(boss, {
@@ -154,7 +155,7 @@ export async function startReconcileWorkers(deps: ReconcileWorkerDeps): Promise<
       });
     }
     return { organizations: installations.length };
-  }));
+  })));
   await boss.schedule(RESYNC_ALL_QUEUE, deps.resyncSchedule);
 
   await startReportRunWorker({ boss, db, probot, log, metrics: deps.metrics, reporter: deps.reporter ?? (async () => undefined) });

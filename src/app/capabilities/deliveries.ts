@@ -1,4 +1,5 @@
 import { DELIVERIES_CHANNEL, oldestDueDeliveryAgeSeconds } from '../../db/deliveries.js';
+import { logJobFailures } from '../../jobs/log-job-failures.js';
 import { DeliveryWorker } from '../../engine/delivery-worker.js';
 import { runWithinDeadline } from '../../engine/run-within-deadline.js';
 import { RECOVER_DELIVERIES_QUEUE, recoverDeliveries } from '../../jobs/recover-deliveries.js';
@@ -63,11 +64,15 @@ export function deliveriesCapability(): DeliveriesCapability {
 
             await boss.work(
               RECOVER_DELIVERIES_QUEUE,
-              runWithinDeadline(boss, RECOVER_DELIVERIES_QUEUE, log, async () => {
-                const result = await recoverDeliveries({ octokit: await probot.auth(), db: database.db, log, now: new Date() });
-                log.info(result, 'missed-delivery recovery finished');
-                return result;
-              }),
+              logJobFailures(
+                RECOVER_DELIVERIES_QUEUE,
+                { log, metrics },
+                runWithinDeadline(boss, RECOVER_DELIVERIES_QUEUE, log, async () => {
+                  const result = await recoverDeliveries({ octokit: await probot.auth(), db: database.db, log, now: new Date() });
+                  log.info(result, 'missed-delivery recovery finished');
+                  return result;
+                }),
+              ),
             );
             // At start too, so deliveries missed while no instance ran are asked for at once.
             await boss.send(RECOVER_DELIVERIES_QUEUE, {}, { singletonKey: 'startup', singletonSeconds: 60 });
