@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Probot } from 'probot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -83,16 +82,27 @@ describe(`delivery deadlines and leases (${backend})`, () => {
     let runningNow = 0;
     let mostAtOnce = 0;
     let signalAborted = false;
+    let instance: TestCeos | undefined;
     const ceos = await start({ CEOS_DELIVERY_DEADLINE_SECONDS: '1', CEOS_DELIVERY_LEASE_SECONDS: '1' }, (app) => {
-      app.on('ping', async () => {
+      app.on('ping', async (context) => {
         const call: Call = { start: Date.now() };
         calls.push(call);
         mostAtOnce = Math.max(mostAtOnce, ++runningNow);
         try {
-          // Ignores the signal: runs a second past the deadline and past the lease it was claimed with.
+          // Ignores the signal: runs on until its deadline has aborted it and the lease it was
+          // claimed with has run out.
           if (calls.length === 1) {
-            await sleep(2500);
-            signalAborted = currentDeadline()?.signal.aborted ?? false;
+            const deadline = currentDeadline()!;
+            const claimed = await deliveryRow(instance!.database.db, context.id);
+            const leaseEnd = new Date(claimed!.next_attempt_at).getTime();
+            await vi.waitFor(
+              () => {
+                expect(deadline.signal.aborted).toBe(true);
+                expect(Date.now()).toBeGreaterThan(leaseEnd);
+              },
+              { timeout: 15_000, interval: 50 },
+            );
+            signalAborted = deadline.signal.aborted;
           }
         } finally {
           runningNow--;
@@ -100,6 +110,7 @@ describe(`delivery deadlines and leases (${backend})`, () => {
         }
       });
     });
+    instance = ceos;
 
     const sent = await sendWebhook(ceos.url, { event: 'ping', payload: { zen: 'z' } });
     const row = await waitForDeliveryStatus(ceos.database.db, sent.id, 'processed');
@@ -140,12 +151,27 @@ describe(`delivery deadlines and leases (${backend})`, () => {
 
   it('extends the lease of a long handler, so no other attempt starts while it runs', async () => {
     let calls = 0;
+    let instance: TestCeos | undefined;
     const ceos = await start({ CEOS_DELIVERY_LEASE_SECONDS: '1', CEOS_DELIVERY_DEADLINE_SECONDS: '60' }, (app) => {
-      app.on('ping', async () => {
+      app.on('ping', async (context) => {
         calls++;
-        await sleep(3000);
+        // Runs until the heartbeat has extended its lease twice and the lease it was claimed with
+        // has long run out.
+        const leases = new Set<number>();
+        let claimedUntil: number | undefined;
+        await vi.waitFor(
+          async () => {
+            const lease = new Date((await deliveryRow(instance!.database.db, context.id))!.next_attempt_at).getTime();
+            claimedUntil ??= lease;
+            leases.add(lease);
+            expect(leases.size).toBeGreaterThanOrEqual(3);
+            expect(Date.now()).toBeGreaterThan(claimedUntil + 1000);
+          },
+          { timeout: 15_000, interval: 50 },
+        );
       });
     });
+    instance = ceos;
     const sent = await sendWebhook(ceos.url, { event: 'ping', payload: { zen: 'z' } });
     const row = await waitForDeliveryStatus(ceos.database.db, sent.id, 'processed');
     expect(row.attempts).toBe(1);
