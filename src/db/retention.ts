@@ -32,47 +32,43 @@ export function dropDeliveryPayloads(db: Kysely<Database>, before: Date, limit: 
   );
 }
 
-/** Deletes deliveries processed before `before`, oldest first. */
-export function deleteProcessedDeliveries(db: Kysely<Database>, before: Date, limit: number): Promise<number> {
-  // processed_at >= received_at, so the received_at bound only narrows the index range.
+/**
+ * Deletes one batch of a table's oldest rows matching `where`, by id, skipping rows another
+ * transaction holds (a worker's claim): they are pruned by a later batch.
+ */
+function deleteOldest(
+  db: Kysely<Database>,
+  table: 'deliveries' | 'domain_events' | 'plans',
+  where: RawBuilder<unknown>,
+  oldestFirst: 'received_at' | 'dispatched_at' | 'created_at',
+  limit: number,
+): Promise<number> {
   return batch(
     db,
-    sql`delete from deliveries
+    sql`delete from ${sql.table(table)}
          where id in (
-           select id from deliveries
-            where received_at < ${before} and status = 'processed' and processed_at < ${before}
-            order by received_at
+           select id from ${sql.table(table)}
+            where ${where}
+            order by ${sql.ref(oldestFirst)}
             limit ${limit}
             for update skip locked)`,
   );
+}
+
+/** Deletes deliveries processed before `before`, oldest first. */
+export function deleteProcessedDeliveries(db: Kysely<Database>, before: Date, limit: number): Promise<number> {
+  // processed_at >= received_at, so the received_at bound only narrows the index range.
+  return deleteOldest(db, 'deliveries', sql`received_at < ${before} and status = 'processed' and processed_at < ${before}`, 'received_at', limit);
 }
 
 /** Deletes dead letters received before `before` (a replayed one is no longer dead). */
 export function deleteDeadLetters(db: Kysely<Database>, before: Date, limit: number): Promise<number> {
-  return batch(
-    db,
-    sql`delete from deliveries
-         where id in (
-           select id from deliveries
-            where status = 'dead' and received_at < ${before}
-            order by received_at
-            limit ${limit}
-            for update skip locked)`,
-  );
+  return deleteOldest(db, 'deliveries', sql`status = 'dead' and received_at < ${before}`, 'received_at', limit);
 }
 
 /** Deletes domain events dispatched before `before`; undispatched ones stay whatever their age. */
 export function deleteDispatchedEvents(db: Kysely<Database>, before: Date, limit: number): Promise<number> {
-  return batch(
-    db,
-    sql`delete from domain_events
-         where id in (
-           select id from domain_events
-            where dispatched_at is not null and dispatched_at < ${before}
-            order by dispatched_at
-            limit ${limit}
-            for update skip locked)`,
-  );
+  return deleteOldest(db, 'domain_events', sql`dispatched_at is not null and dispatched_at < ${before}`, 'dispatched_at', limit);
 }
 
 /**
@@ -80,16 +76,7 @@ export function deleteDispatchedEvents(db: Kysely<Database>, before: Date, limit
  * still being applied is left alone however old it is.
  */
 export function deleteOldPlans(db: Kysely<Database>, before: Date, limit: number): Promise<number> {
-  return batch(
-    db,
-    sql`delete from plans
-         where id in (
-           select id from plans
-            where created_at < ${before} and status <> 'applying'
-            order by created_at
-            limit ${limit}
-            for update skip locked)`,
-  );
+  return deleteOldest(db, 'plans', sql`created_at < ${before} and status <> 'applying'`, 'created_at', limit);
 }
 
 /**
