@@ -140,3 +140,11 @@ export async function startCeosProcess(env: Record<string, string | undefined>, 
   await started.waitForLine((line) => line.msg === 'CEOS is listening', timeoutMs);
   return started;
 }
+
+/** Ends every process a test started (those still running with SIGKILL) and waits for each to exit. */
+export async function killProcesses(processes: CeosProcess[]): Promise<void> {
+  for (const running of processes.splice(0)) {
+    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
+    await running.exited;
+  }
+}

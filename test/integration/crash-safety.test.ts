@@ -11,7 +11,7 @@ import { signBody } from '../../src/intake/verify-signature.js';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
 import { testPrivateKey } from '../helpers/app-key.js';
 import { TEST_SECRET } from '../helpers/ceos.js';
-import { type CeosProcess, spawnCeosProcess } from '../helpers/cli.js';
+import { type CeosProcess, killProcesses, spawnCeosProcess } from '../helpers/cli.js';
 import { backend, dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
 import { metricValue } from '../helpers/deliveries.js';
 import { installationEvent } from '../helpers/payloads.js';
@@ -21,10 +21,7 @@ const children: CeosProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 let fake: FakeGitHub | undefined;
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-    await child.exited;
-  }
+  await killProcesses(children);
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await fake?.close();
   fake = undefined;

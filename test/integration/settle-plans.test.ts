@@ -8,7 +8,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
 import { testPrivateKey } from '../helpers/app-key.js';
 import { TEST_SECRET } from '../helpers/ceos.js';
-import { type CeosProcess, runCli, spawnCeosProcess } from '../helpers/cli.js';
+import { type CeosProcess, killProcesses, runCli, spawnCeosProcess } from '../helpers/cli.js';
 import { backend, dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
 import { installationEvent } from '../helpers/payloads.js';
 import { sendWebhook } from '../helpers/webhooks.js';
@@ -17,10 +17,7 @@ const children: CeosProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 let fake: FakeGitHub | undefined;
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-    await child.exited;
-  }
+  await killProcesses(children);
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await fake?.close();
   fake = undefined;
