@@ -10,6 +10,8 @@ import type { Database } from './schema.js';
 // bigint columns (installation ids, GitHub user ids) come back as strings: ids beyond 2^53 must not
 // be rounded.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
+// `date` columns (usage days) stay `YYYY-MM-DD` text: a Date would shift them by the local zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 /** An open database: Kysely for queries, plus what the job queue and listeners need. */
 export interface DatabaseHandle {
@@ -166,8 +168,8 @@ async function connectPglite(options: ConnectOptions): Promise<DatabaseHandle> {
   }
   let pglite: PGlite;
   try {
-    // Same as with pg: bigint as text, so both backends return the same row types.
-    pglite = await PGlite.create({ dataDir: inMemory ? undefined : options.dataDir, parsers: { 20: (v: string) => v } });
+    // Same as with pg: bigint and date as text, so both backends return the same row types.
+    pglite = await PGlite.create({ dataDir: inMemory ? undefined : options.dataDir, parsers: { 20: (v: string) => v, 1082: (v: string) => v } });
   } catch (error) {
     releaseLock();
     throw error;
