@@ -39,7 +39,7 @@ declare module 'fastify' {
 export async function apiPlugin(app: FastifyInstance, deps: ApiDeps & { routes: readonly ApiRoute[] }): Promise<void> {
   const { config, db } = deps;
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(apiSerializerCompiler);
   app.setErrorHandler(apiErrorHandler);
   app.decorateRequest('apiAuth', null);
 
@@ -127,6 +127,16 @@ function needsKey(request: FastifyRequest): boolean {
   return (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) && path !== OPENAPI_PATH;
 }
 
+/**
+ * Success bodies go out as the handler made them: their `response` schema documents them and the
+ * tests hold every route to it, but a drift must neither turn a good answer into a 500 nor drop
+ * fields silently (zod's encoder strips unknown keys). Errors are encoded through their schema.
+ */
+const apiSerializerCompiler: typeof serializerCompiler = (route) => {
+  if (String(route.httpStatus).startsWith('2')) return (data) => JSON.stringify(data);
+  return serializerCompiler(route);
+};
+
 /** Every error answer, as the OpenAPI document describes it. */
 const errorSchema = z
   .object({
@@ -150,7 +160,7 @@ function registerRoute(app: FastifyInstance, route: ApiRoute, deps: ApiDeps): vo
       ...(route.querystring ? { querystring: route.querystring } : {}),
       ...(route.body ? { body: route.body } : {}),
       ...(route.consumes ? { consumes: route.consumes } : {}),
-      response: { '4XX': errorSchema, '5XX': errorSchema },
+      response: { ...(route.response ? { [route.status ?? 200]: route.response } : {}), '4XX': errorSchema, '5XX': errorSchema },
     },
     preValidation: async (request) => authorize(request, route.permission, route.org, deps),
     handler: async (request, reply) => {

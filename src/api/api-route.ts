@@ -34,7 +34,13 @@ export interface RouteContext<P, Q, B, O extends boolean> {
 }
 
 /** One route of the API, as the route table lists it. */
-export interface RouteSpec<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined, O extends boolean> {
+export interface RouteSpec<
+  P extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  B extends z.ZodType | undefined,
+  O extends boolean,
+  R extends z.ZodType | undefined = undefined,
+> {
   method: 'GET' | 'POST' | 'DELETE';
   /** Path under `/api/v1`, Fastify style (`/orgs/:org/seats`). */
   url: string;
@@ -51,7 +57,13 @@ export interface RouteSpec<P extends z.ZodType | undefined, Q extends z.ZodType 
   consumes?: string[];
   /** Status of a success (200 when left out). */
   status?: number;
-  handler(ctx: RouteContext<Out<P>, Out<Q>, Out<B>, O>): Promise<unknown>;
+  /**
+   * The JSON body of a success, as the OpenAPI document describes it under `status`. Documentation
+   * checked by the tests against live answers; answers are not filtered through it.
+   */
+  response?: R;
+  /** Answers the JSON body (typed by `response`), or the reply itself once it sent something else (a stream). */
+  handler(ctx: RouteContext<Out<P>, Out<Q>, Out<B>, O>): Promise<R extends z.ZodType ? z.output<R> | FastifyReply : unknown>;
 }
 
 /** A route with its types erased, as the table holds it. */
@@ -68,6 +80,7 @@ export interface ApiRoute {
   body?: z.ZodType;
   consumes?: string[];
   status?: number;
+  response?: z.ZodType;
   handler(ctx: RouteContext<unknown, unknown, unknown, boolean>): Promise<unknown>;
 }
 
@@ -77,6 +90,7 @@ export function defineRoute<
   Q extends z.ZodType | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
   O extends boolean = false,
->(spec: RouteSpec<P, Q, B, O>): ApiRoute {
+  R extends z.ZodType | undefined = undefined,
+>(spec: RouteSpec<P, Q, B, O, R>): ApiRoute {
   return spec as unknown as ApiRoute;
 }

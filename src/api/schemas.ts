@@ -17,7 +17,17 @@ export const pageQuery = {
 };
 
 /** Dates as ISO 8601 text, whatever the driver returned. */
+export function iso(value: Date | string): string;
+export function iso(value: Date | string | null | undefined): string | null;
 export function iso(value: Date | string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
   return new Date(value).toISOString();
+}
+
+/** A moment as the API writes it: ISO 8601 in UTC. */
+export const timestamp = z.iso.datetime().describe('ISO 8601, UTC');
+
+/** A page of a list: `{items, next}`, `next` being the cursor of the following page or null on the last. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last') });
 }

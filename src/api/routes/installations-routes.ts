@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { listInstallationsPage } from '../../db/api-listings.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
-import { iso, pageQuery } from '../schemas.js';
+import { iso, pageOf, pageQuery, timestamp } from '../schemas.js';
+
+const installationItem = z.object({
+  id: z.number().int().describe('GitHub installation id'),
+  org: z.string().describe('Organization login'),
+  account_type: z.string().describe('`Organization` or `Enterprise`'),
+  status: z.enum(['active', 'suspended', 'deleted']),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
 
 /** `GET /installations`: the organizations CEOS is installed on that the key may see. */
 export const installationRoutes = [
@@ -14,6 +23,7 @@ export const installationRoutes = [
     tag: 'organizations',
     summary: 'List installations',
     querystring: z.strictObject({ ...pageQuery }),
+    response: pageOf(installationItem),
     async handler({ query, principal, deps }) {
       const after = decodeCursor(query.cursor, z.object({ org: z.string() }));
       const rows = await listInstallationsPage(deps.db, { limit: query.limit + 1, ...(after ? { afterOrg: after.org } : {}), ...(principal.orgs !== null ? { orgs: principal.orgs } : {}) });
