@@ -8,6 +8,7 @@ import os from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { signBody } from '../src/intake/verify-signature.js';
+import { type CpuSplit, startCpuAccounting } from './cpu-accounting.js';
 
 const require = createRequire(import.meta.url);
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -18,6 +19,8 @@ const SECRET = 'bench-secret';
 const schema = `bench_${randomBytes(4).toString('hex')}`;
 // The default configuration (workers on in the same process) stores into a schema of its own.
 const defaultSchema = `${schema}_default`;
+// --cpu-prof=DIR writes a V8 CPU profile of each CEOS server there (summarise with bench/profile-summary.ts).
+const CPU_PROF_DIR = args.get('cpu-prof');
 
 // Every example payload but the installation events, whose handlers would start syncs against a
 // GitHub this benchmark does not have.
@@ -28,8 +31,9 @@ const mix = definitions
   .map((d) => ({ ...d, signature: signBody(d.body, SECRET) }));
 
 function start(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const profile = CPU_PROF_DIR && script.startsWith('./ingest') ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
   const child = fork(new URL(script, import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...profile],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -45,7 +49,14 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function load(url: string, accepted?: Set<string>): Promise<autocannon.Result> {
+/** Runs the load against a server and counts the CPU each part used meanwhile. */
+async function load(server: { child: ChildProcess; url: string }, accepted?: Set<string>): Promise<autocannon.Result & { cpu: CpuSplit }> {
+  const cpu = startCpuAccounting(server.child.pid!);
+  const result = await loadOnly(server.url, accepted);
+  return { ...result, cpu: cpu.stop() };
+}
+
+async function loadOnly(url: string, accepted?: Set<string>): Promise<autocannon.Result> {
   let i = 0;
   return autocannon({
     url: `${url}/api/github/webhooks`,
@@ -73,9 +84,19 @@ async function load(url: string, accepted?: Set<string>): Promise<autocannon.Res
   });
 }
 
-function row(name: string, r: autocannon.Result) {
+function row(name: string, r: autocannon.Result & { cpu: CpuSplit }) {
   const ok = r['2xx'];
-  return { name, ok, perSecond: ok / DURATION, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  return { name, ok, perSecond: ok / DURATION, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts, cpu: r.cpu };
+}
+
+/** CPU milliseconds per delivery answered 2xx, by part. */
+function cpuPerDelivery(r: ReturnType<typeof row>): string {
+  const ms = (seconds: number) => ((seconds * 1000) / Math.max(r.ok, 1)).toFixed(3);
+  const total = r.cpu.server + r.cpu.postgres + r.cpu.loadGenerator;
+  return (
+    `${r.name.padEnd(48)} CPU ms per delivery: server ${ms(r.cpu.server)}, PostgreSQL ${ms(r.cpu.postgres)}, load generator ${ms(r.cpu.loadGenerator)}; ` +
+    `cores busy ${(total / DURATION).toFixed(2)} of ${os.cpus().length}`
+  );
 }
 
 const env = {
@@ -97,19 +118,19 @@ process.stdout.write(`command: npm run bench:ingest -- ${process.argv.slice(2).j
 process.stdout.write(`payload mix: ${mix.length} example payloads of ${new Set(mix.map((m) => m.event)).size} events; ${CONNECTIONS} connections, ${DURATION} s each\n\n`);
 
 const bare = await start('./bare-probot-server.ts', { WEBHOOK_SECRET: SECRET });
-const bareResult = row('bare Probot (no-op, nothing stored)', await load(bare.url));
+const bareResult = row('bare Probot (no-op, nothing stored)', await load(bare));
 await stop(bare.child);
 
 // Intake alone: workers off, so the figures are those of verify + record + answer.
 const intake = await start('./ingest-server.ts', { ...env, CEOS_WORKERS: 'false', CEOS_INTAKE_MAX_IN_FLIGHT: args.get('in-flight') ?? '1' });
 const accepted = new Set<string>();
-const ceosResult = row('CEOS intake (verified, committed before 202)', await load(intake.url, accepted));
+const ceosResult = row('CEOS intake (verified, committed before 202)', await load(intake, accepted));
 await stop(intake.child);
 
 // The default single instance: workers on in the same process, draining while the load runs.
 const single = await start('./ingest-server.ts', { ...env, DATABASE_SCHEMA: defaultSchema, PRIVATE_KEY, CEOS_WORKERS: 'true' });
 const singleAccepted = new Set<string>();
-const singleResult = row('CEOS default (workers on, same process)', await load(single.url, singleAccepted));
+const singleResult = row('CEOS default (workers on, same process)', await load(single, singleAccepted));
 const singleClient = new pg.Client({ connectionString: DATABASE_URL });
 await singleClient.connect();
 const countSingle = async (where: string) =>
@@ -131,6 +152,7 @@ for (const r of [bareResult, ceosResult, singleResult]) {
     `${r.name.padEnd(48)} ${r.perSecond.toFixed(0).padStart(7)} deliveries/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  non-2xx ${r.non2xx}  errors ${r.errors}\n`,
   );
 }
+for (const r of [bareResult, ceosResult, singleResult]) process.stdout.write(`${cpuPerDelivery(r)}\n`);
 process.stdout.write(`throughput ratio CEOS workers off / bare Probot: ${(ceosResult.perSecond / bareResult.perSecond).toFixed(2)}\n`);
 process.stdout.write(`throughput ratio CEOS default (workers on) / bare Probot: ${(singleResult.perSecond / bareResult.perSecond).toFixed(2)}\n`);
 process.stdout.write(
