@@ -83,10 +83,40 @@ export interface Config {
   mirrorMaxAgeHours: number;
   /** Cron schedule of the prune job that applies `retention`. */
   pruneSchedule: string;
+  /** Copilot usage collection (see docs/analytics.md, "Collection"). */
+  usage: UsageConfig;
   /** How long each kind of data is kept (see docs/operations.md, "Retention"). */
   retention: RetentionConfig;
   /** The management API's settings (see docs/api.md). */
   api: ApiConfig;
+  /** The web dashboard's sign-in and sessions (see docs/dashboard.md). */
+  dashboard: DashboardConfig;
+}
+
+/** Settings of the web dashboard: sessions, and sign-in with GitHub. */
+export interface DashboardConfig {
+  /** Secret that signs session cookies (`CEOS_SESSION_SECRET`); without it one is made per start and sessions end at restart. */
+  sessionSecret: string | undefined;
+  /** Hours a session lasts from sign-in (`CEOS_SESSION_HOURS`); never longer than the key it was opened with. */
+  sessionHours: number;
+  /** The URL people open CEOS at (`CEOS_PUBLIC_URL`): the OAuth callback and the origin requests must come from. */
+  publicUrl: string | undefined;
+  /** Whether to believe `X-Forwarded-Proto` from a proxy in front (`CEOS_TRUST_FORWARDED_PROTO`). */
+  trustForwardedProto: boolean;
+  /** OAuth client id of the GitHub App (`GITHUB_CLIENT_ID`); with the secret, "Sign in with GitHub" is offered. */
+  githubClientId: string | undefined;
+  /** OAuth client secret of the GitHub App (`GITHUB_CLIENT_SECRET`). */
+  githubClientSecret: string | undefined;
+  /** Web URL of GitHub (github.com or the GitHub Enterprise Server host), where people authorize the app. */
+  githubWebUrl: string;
+}
+
+/** Settings of the daily Copilot usage collection. */
+export interface UsageConfig {
+  /** Whether usage reports are collected (the daily schedule, the backfill on install, refreshes). */
+  enabled: boolean;
+  /** Cron schedule (UTC) of the daily collection of every organization. */
+  schedule: string;
 }
 
 /** Settings of the management API under `/api/v1`. */
@@ -211,6 +241,8 @@ const EnvSchema = z.object({
   CEOS_RESYNC_SCHEDULE: cron.default('17 3 * * *'),
   CEOS_MIRROR_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
   CEOS_PRUNE_SCHEDULE: cron.default('41 * * * *'),
+  CEOS_USAGE_COLLECTION: boolean.default(true),
+  CEOS_USAGE_SCHEDULE: cron.default('23 6 * * *'),
   CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS: days(7),
   CEOS_RETAIN_DELIVERY_DAYS: days(30),
   CEOS_RETAIN_DEAD_LETTER_DAYS: days(90),
@@ -229,6 +261,12 @@ const EnvSchema = z.object({
   CEOS_API_ALLOW_CIDRS: cidrList,
   CEOS_API_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(600),
   CEOS_API_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  CEOS_SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional()),
+  CEOS_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  CEOS_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://ceos.example.com' }).optional()),
+  CEOS_TRUST_FORWARDED_PROTO: boolean.default(false),
+  GITHUB_CLIENT_ID: optionalText,
+  GITHUB_CLIENT_SECRET: optionalText,
 });
 
 /** Raised when the environment is invalid; the message names every bad variable. */
@@ -269,6 +307,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError('Invalid configuration:\n  PRIVATE_KEY: is not a PEM private key (expected "-----BEGIN ... PRIVATE KEY-----")');
   }
   const githubApiUrl = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : 'https://api.github.com';
+  if (Boolean(e.GITHUB_CLIENT_ID) !== Boolean(e.GITHUB_CLIENT_SECRET)) {
+    throw new ConfigError(`Invalid configuration:\n  ${e.GITHUB_CLIENT_ID ? 'GITHUB_CLIENT_SECRET' : 'GITHUB_CLIENT_ID'}: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or neither`);
+  }
   const githubGraphqlUrl = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/graphql` : 'https://api.github.com/graphql';
   return {
     appId: e.APP_ID,
@@ -309,6 +350,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     resyncSchedule: e.CEOS_RESYNC_SCHEDULE,
     mirrorMaxAgeHours: e.CEOS_MIRROR_MAX_AGE_HOURS,
     pruneSchedule: e.CEOS_PRUNE_SCHEDULE,
+    usage: { enabled: e.CEOS_USAGE_COLLECTION, schedule: e.CEOS_USAGE_SCHEDULE },
     retention: {
       deliveryPayloadDays: e.CEOS_RETAIN_DELIVERY_PAYLOAD_DAYS,
       deliveryDays: e.CEOS_RETAIN_DELIVERY_DAYS,
@@ -325,6 +367,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       allowCidrs: e.CEOS_API_ALLOW_CIDRS,
       rateLimitPerKey: e.CEOS_API_RATE_LIMIT_PER_KEY,
       rateLimitPerAddress: e.CEOS_API_RATE_LIMIT_PER_ADDRESS,
+    },
+    dashboard: {
+      sessionSecret: e.CEOS_SESSION_SECRET,
+      sessionHours: e.CEOS_SESSION_HOURS,
+      publicUrl: e.CEOS_PUBLIC_URL ? new URL(e.CEOS_PUBLIC_URL).origin : undefined,
+      trustForwardedProto: e.CEOS_TRUST_FORWARDED_PROTO,
+      githubClientId: e.GITHUB_CLIENT_ID,
+      githubClientSecret: e.GITHUB_CLIENT_SECRET,
+      githubWebUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : 'https://github.com',
     },
   };
 }

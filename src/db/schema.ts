@@ -4,6 +4,7 @@ import type { AuditTables } from './audit-schema.js';
 import type { CommandsTables } from './commands-schema.js';
 import type { GovernanceTables } from './governance-schema.js';
 import type { MirrorTables } from './mirror-schema.js';
+import type { SessionsTables } from './sessions-schema.js';
 import type { UsageTables } from './usage-schema.js';
 
 /** Delivery status in the inbox. */
@@ -46,6 +47,6 @@ export interface InboxTables {
 }
 
 /** The CEOS database: each area declares its tables in its own file. */
-export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables, ApiKeysTables, UsageTables {}
+export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables, ApiKeysTables, UsageTables, SessionsTables {}
 
 export type Delivery = Selectable<DeliveriesTable>;
