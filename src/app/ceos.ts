@@ -7,6 +7,7 @@ import { countQueuedDeliveries } from '../db/deliveries.js';
 import { DomainEventBus } from '../db/domain-events.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { DeliveryWorker } from '../engine/delivery-worker.js';
+import { currentDeadline } from '../engine/job-deadline.js';
 import type { DeliveryInbox } from '../intake/delivery-inbox.js';
 import { WEBHOOK_PATH } from '../intake/webhook-route.js';
 import type { ReconcileReporter } from '../jobs/reconcile-worker.js';
@@ -20,6 +21,7 @@ import { governanceCapability } from './capabilities/governance.js';
 import { intakeCapability } from './capabilities/intake.js';
 import { lifecycleCapability } from './capabilities/lifecycle.js';
 import { platformCapability } from './capabilities/platform.js';
+import { usageCapability } from './capabilities/usage.js';
 import { webhookProxyCapability } from './capabilities/webhook-proxy.js';
 import { type Capability, type CapabilityContext, type CapabilityOptions, type CapabilityParts, ProcessSignals } from './capability.js';
 import { type Config, hasAppCredentials } from './config.js';
@@ -98,6 +100,8 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
     log,
+    // A job or delivery past its deadline stops waiting on the database too.
+    querySignal: () => currentDeadline()?.signal,
   });
   const shutdown = new ShutdownStack(log);
   shutdown.push('database', () => database.close());
@@ -138,6 +142,7 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       checksCapability,
       commandsCapability,
       domainEventsCapability,
+      usageCapability,
       // After every capability that creates queues: it sets how long pg-boss keeps their finished jobs.
       lifecycleCapability,
       webhookProxyCapability,

@@ -51,6 +51,12 @@ export interface ConnectOptions {
   statementTimeoutMs?: number;
   /** Where lost connections and reconnections are logged. */
   log?: Logger;
+  /**
+   * The abort signal of the work running in the current async context (a job's deadline), if any.
+   * On PostgreSQL a query still running when that signal aborts is cancelled on the server, so a
+   * job past its time stops waiting on a lock at once instead of after `statement_timeout`.
+   */
+  querySignal?: () => AbortSignal | undefined;
 }
 
 /** Raised when PostgreSQL cannot be reached at start; the message names DATABASE_URL and the host. */
@@ -137,7 +143,10 @@ async function connectPostgres(connectionString: string, options: ConnectOptions
   pool.on('error', (error) => log.warn({ err: error }, 'database connection lost; the pool reconnects on demand'));
   // A connection checked out between two queries (inside a transaction) reports its loss on itself;
   // the query that uses it next fails with the same cause, so this listener only keeps it handled.
-  pool.on('connect', (client) => client.on('error', (error) => log.debug({ err: error }, 'database connection error')));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log.debug({ err: error }, 'database connection error'));
+    if (options.querySignal) cancelOnAbort(client, options.querySignal, { connectionString, connectionTimeoutMillis: connectTimeoutMs }, log);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const listener = new NotificationListener(
     { connectionString, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, application_name: 'ceos-listen' },
@@ -156,6 +165,48 @@ async function connectPostgres(connectionString: string, options: ConnectOptions
       await listener.close();
       await db.destroy();
     },
+  };
+}
+
+// PostgreSQL's answer to a cancelled statement: "canceling statement due to user request".
+const QUERY_CANCELED = '57014';
+
+/**
+ * Makes every query of `client` that runs while `signal()` names a signal stop when it aborts: the
+ * server is sent a cancel request for the statement in progress (the protocol's CancelRequest,
+ * on a connection of its own, as pg's `cancel` does), and the query then fails with the signal's
+ * reason rather than with PostgreSQL's error, so the job sees why it stopped. A query started
+ * after the signal aborted runs normally: what an attempt does once stopped (recording that it
+ * failed) is not refused here.
+ */
+function cancelOnAbort(client: pg.PoolClient, signal: () => AbortSignal | undefined, cancelWith: pg.ClientConfig, log: Logger): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const current = signal();
+    const result = query(...args);
+    if (current === undefined || current.aborted || !(result instanceof Promise)) return result;
+    const target = client as unknown as { activeQuery?: unknown; processID?: number };
+    const onAbort = () => {
+      const active = target.activeQuery;
+      if (active === undefined || active === null) return;
+      log.debug({ backend: target.processID }, 'cancelling a query: the work that asked for it was stopped');
+      // pg's typings leave `cancel` out; it opens its own connection and sends the request.
+      const canceller = new pg.Client(cancelWith) as pg.Client & { cancel(target: pg.PoolClient, query: unknown): void };
+      canceller.on('error', () => undefined);
+      canceller.cancel(client, active);
+    };
+    current.addEventListener('abort', onAbort, { once: true });
+    return result.then(
+      (value) => {
+        current.removeEventListener('abort', onAbort);
+        return value;
+      },
+      (error: unknown) => {
+        current.removeEventListener('abort', onAbort);
+        if (current.aborted && (error as { code?: string }).code === QUERY_CANCELED) throw current.reason;
+        throw error;
+      },
+    );
   };
 }
 

@@ -256,3 +256,37 @@ describe(`delivery deadlines and leases (${backend})`, () => {
     await vi.waitFor(async () => expect((await ready()).status).toBe(200), { timeout: 5000, interval: 100 });
   });
 });
+
+// A second connection holding a lock is what makes a database wait; the embedded database has one.
+describe.skipIf(backend !== 'postgres')('delivery deadlines reach database waits (postgres)', () => {
+  it('cancels the query of a handler waiting on a locked table at its deadline, and the retry finds the table free', async () => {
+    const outcomes: string[] = [];
+    const ceos = await start({ CEOS_DELIVERY_DEADLINE_SECONDS: '1', CEOS_DELIVERY_LEASE_SECONDS: '3' }, (app) => {
+      app.on('ping', async () => {
+        try {
+          await sql`select count(*) from recovery_state`.execute(ceos.database.db);
+          outcomes.push('read');
+        } catch (error) {
+          outcomes.push((error as Error).name);
+          throw error;
+        }
+      });
+    });
+    const { default: pg } = await import('pg');
+    const locker = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query(`lock table "${ceos.database.schema}".recovery_state in access exclusive mode`);
+      const sent = await sendWebhook(ceos.url, { event: 'ping', payload: { zen: 'z' } });
+      // The first attempt is stopped by its deadline while it waits; release the lock only then.
+      await vi.waitFor(() => expect(outcomes).toEqual(['AbortError']), { timeout: 20_000, interval: 50 });
+      await locker.query('rollback');
+      const row = await waitForDeliveryStatus(ceos.database.db, sent.id, 'processed');
+      expect(row.attempts).toBe(2);
+      expect(outcomes).toEqual(['AbortError', 'read']);
+    } finally {
+      await locker.end();
+    }
+  });
+});
