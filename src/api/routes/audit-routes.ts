@@ -6,7 +6,23 @@ import { listAuditPage } from '../../db/api-listings.js';
 import { verifyAuditChain } from '../../db/audit-log.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
-import { iso, pageQuery } from '../schemas.js';
+import { brokenAuditEntryBody } from '../response-schemas.js';
+import { iso, pageOf, pageQuery, timestamp } from '../schemas.js';
+
+const auditItemBody = z.object({
+  id: z.string().describe('Global order across organizations'),
+  org: z.string(),
+  seq: z.number().int().describe("1-based position in the organization's chain"),
+  actor: z.string().describe('A login, `api-key:<id>`, `schedule` or `ceos`'),
+  actor_type: z.enum(['user', 'api_key', 'schedule', 'app']),
+  action: z.string(),
+  target: z.string().nullable(),
+  reason: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  created_at: timestamp,
+  prev_hash: z.string(),
+  hash: z.string(),
+});
 
 const EXPORT_BATCH = 1000;
 
@@ -63,6 +79,7 @@ export const auditRoutes = [
       from: z.iso.datetime({ offset: true }).optional(),
       to: z.iso.datetime({ offset: true }).optional(),
     }),
+    response: pageOf(auditItemBody).describe('A page of entries; with `Accept: application/x-ndjson` or `text/csv`, every matching entry instead, one a line'),
     async handler({ query, principal, deps, request, reply }) {
       const filter = {
         orgs: scopeOrgs(query.org, principal.orgs),
@@ -107,6 +124,13 @@ export const auditRoutes = [
     summary: 'Verify the audit hash chains',
     description: 'Every organization the key may see, or `org` alone. `ok` is false when any chain is broken; `broken` names the first broken entry of each.',
     querystring: z.strictObject({ org: z.string().min(1).max(100).optional() }),
+    response: z.object({
+      ok: z.boolean(),
+      checked: z.number().int().describe('Entries checked'),
+      orgs: z.number().int().describe('Organizations whose chains were checked'),
+      broken: z.array(brokenAuditEntryBody).describe('The first broken entry of each broken chain'),
+      firstBroken: brokenAuditEntryBody.optional(),
+    }),
     async handler({ query, principal, deps }) {
       const orgs = scopeOrgs(query.org, principal.orgs);
       if (orgs === undefined) return verifyAuditChain(deps.db);

@@ -8,10 +8,26 @@ import { defineRoute } from '../api-route.js';
 import { KEYS_AUDIT_ORG } from '../audit-actions.js';
 import { type ApiPrincipal, principalSeesOrg } from '../authenticate.js';
 import { decodeCursor, page } from '../cursor.js';
-import { iso, pageQuery } from '../schemas.js';
+import { iso, pageOf, pageQuery, timestamp } from '../schemas.js';
 
 const STATUSES = ['received', 'processing', 'processed', 'failed', 'dead'] as const;
 const guid = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a delivery GUID');
+
+const deliverySummaryFields = {
+  id: z.string().describe('The X-GitHub-Delivery GUID'),
+  event: z.string(),
+  action: z.string().nullable(),
+  installation_id: z.number().int().nullable(),
+  org: z.string().nullable(),
+  repository: z.string().nullable(),
+  sender: z.string().nullable(),
+  received_at: timestamp,
+  status: z.enum(STATUSES),
+  attempts: z.number().int(),
+  last_error: z.string().nullable(),
+  next_attempt_at: timestamp,
+  processed_at: timestamp.nullable(),
+};
 
 /** A delivery is visible to a key limited to organizations only when it belongs to one of them. */
 function sees(principal: ApiPrincipal, org: string | null): boolean {
@@ -28,6 +44,7 @@ export const deliveryRoutes = [
     tag: 'deliveries',
     summary: 'List webhook deliveries, newest first',
     querystring: z.strictObject({ ...pageQuery, status: z.enum(STATUSES).optional(), event: z.string().regex(/^[a-z_]{1,60}$/).optional() }),
+    response: pageOf(z.object(deliverySummaryFields)),
     async handler({ query, principal, deps }) {
       const after = decodeCursor(query.cursor, z.object({ at: z.iso.datetime(), id: z.string() }));
       const rows = await listDeliveriesPage(deps.db, {
@@ -53,6 +70,11 @@ export const deliveryRoutes = [
     tag: 'deliveries',
     summary: 'One delivery with its payload',
     params: z.strictObject({ guid }),
+    response: z.object({
+      ...deliverySummaryFields,
+      payload: z.unknown().describe("GitHub's payload as received; null once the retention settings dropped it"),
+      payload_dropped: z.boolean(),
+    }),
     async handler({ params, principal, deps }) {
       const row = await getDelivery(deps.db, params.guid);
       if (!row || !sees(principal, row.org)) throw notFound(`delivery ${params.guid}`);
@@ -81,6 +103,7 @@ export const deliveryRoutes = [
     description: '409 while a worker processes it, or when its payload was dropped by the retention settings.',
     params: z.strictObject({ guid }),
     body: z.strictObject({}).nullish(),
+    response: z.object({ id: z.string(), status: z.literal('received').describe('Back in line for a worker') }),
     async handler({ params, principal, deps, now }) {
       const row = await getDelivery(deps.db, params.guid);
       if (!row || !sees(principal, row.org)) throw notFound(`delivery ${params.guid}`);
@@ -103,7 +126,7 @@ export const deliveryRoutes = [
         if (result.reason === 'not_found') throw notFound(`delivery ${params.guid}`);
         throw new ApiError(409, result.reason, result.message);
       }
-      return { id: row.id, status: 'received' };
+      return { id: row.id, status: 'received' as const };
     },
   }),
   defineRoute({
@@ -118,6 +141,7 @@ export const deliveryRoutes = [
       .strictObject({ event: z.string().regex(/^[a-z_]{1,60}$/).optional(), org: z.string().min(1).max(100).optional() })
       .nullish()
       .transform((b) => b ?? {}),
+    response: z.object({ redriven: z.number().int(), ids: z.array(z.string()).describe('The deliveries put back in line'), more: z.boolean().describe('Whether dead letters matching the filter are left') }),
     async handler({ body, principal, deps, now }) {
       const orgs = body.org !== undefined ? (sees(principal, body.org.toLowerCase()) ? [body.org.toLowerCase()] : []) : principal.orgs ?? undefined;
       const result = await redriveDeadLetters(deps.db, { ...(body.event ? { event: body.event } : {}), ...(orgs ? { orgs } : {}), actor: principal.actor, details: { via: 'api', filter: body } }, now);

@@ -7,7 +7,8 @@ import { defineRoute } from '../api-route.js';
 import type { ApiPrincipal } from '../authenticate.js';
 import { decodeCursor, page } from '../cursor.js';
 import { API_ROLES } from '../roles.js';
-import { iso, orgParam, pageQuery, uuid } from '../schemas.js';
+import { keyBody } from '../response-schemas.js';
+import { iso, orgParam, pageOf, pageQuery, uuid } from '../schemas.js';
 
 /** A key's metadata as the API shows it (never its hash). */
 export function keyItem(k: ApiKeyInfo) {
@@ -40,6 +41,7 @@ export const keyRoutes = [
     tag: 'keys',
     summary: 'List API keys (metadata only)',
     querystring: z.strictObject({ ...pageQuery }),
+    response: pageOf(keyBody),
     async handler({ query, principal, deps }) {
       const after = decodeCursor(query.cursor, z.object({ at: z.iso.datetime(), id: z.string() }));
       const rows = await listApiKeys(deps.db, { limit: query.limit + 1, ...(after ? { after: { createdAt: new Date(after.at), id: after.id } } : {}) });
@@ -63,6 +65,7 @@ export const keyRoutes = [
       expires_in_days: z.number().int().min(1).max(3650).optional(),
       name: z.string().trim().min(1).max(100).optional(),
     }),
+    response: keyBody.extend({ key: z.string().describe('The key itself, `ceos_…`: shown this once, never again') }),
     async handler({ body, principal, deps, now }) {
       const orgs = body.orgs ? [...new Set(body.orgs.map(orgKey))].sort() : null;
       if (!manages(principal, orgs)) {
@@ -84,6 +87,7 @@ export const keyRoutes = [
     tag: 'keys',
     summary: 'Revoke an API key',
     params: z.strictObject({ id: uuid }),
+    response: keyBody,
     async handler({ params, principal, deps, now }) {
       const existing = await findApiKeyById(deps.db, params.id);
       if (!existing || !manages(principal, existing.orgs)) throw notFound(`API key ${params.id}`);

@@ -7,7 +7,8 @@ import { notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
 import { compareLogins, inactivityThreshold, mirrorListing, seatFromRow, seatItem, teamAndDescendants } from '../org-views.js';
-import { iso, orgParam, orgParams, pageQuery } from '../schemas.js';
+import { planReasonBody, planRunStatus, policyBody, policyErrorBody, policyStatusFields, seatBody, seatOverrideBody } from '../response-schemas.js';
+import { iso, orgParam, orgParams, pageOf, pageQuery, timestamp } from '../schemas.js';
 
 const afterLogin = z.object({ after: z.string() });
 const DAY_MS = 86_400_000;
@@ -23,6 +24,23 @@ export const orgRoutes = [
     summary: 'Organization summary',
     description: 'Seats held, active, inactive and pending cancellation; policy status and mode; the last reconciliation; held plans.',
     params: orgParams,
+    response: z.object({
+      org: z.string(),
+      installation: z.object({ id: z.number().int(), status: z.enum(['active', 'suspended', 'deleted']) }),
+      seats: z.object({
+        held: z.number().int(),
+        active: z.number().int(),
+        inactive: z.number().int().describe('Unused for more than `inactive_after_days` whole days'),
+        inactive_after_days: z.number().int().describe("The policy's `inactivity.revoke_after_days`, else 30"),
+        pending_cancellation: z.number().int(),
+      }),
+      policy: z.object(policyStatusFields),
+      last_reconciliation: z
+        .object({ plan_id: z.string(), status: planRunStatus, trigger: z.string(), created_at: timestamp, finished_at: timestamp.nullable() })
+        .nullable()
+        .describe('The newest stored plan, or null before the first run'),
+      held_plans: z.array(z.object({ id: z.string(), held: z.number().int(), created_at: timestamp })).describe('Plans awaiting confirmation, newest first'),
+    }),
     async handler({ installation, deps, now }) {
       const stored = await readStoredPolicy(deps.db, installation.org);
       const threshold = inactivityThreshold(stored?.policy ?? null);
@@ -56,6 +74,7 @@ export const orgRoutes = [
       team: z.string().min(1).max(100).optional(),
       state: z.enum(['active', 'inactive', 'pending_cancellation']).optional(),
     }),
+    response: pageOf(seatBody),
     async handler({ query, installation, deps, now }) {
       const after = decodeCursor(query.cursor, afterLogin);
       const stored = await readStoredPolicy(deps.db, installation.org);
@@ -89,11 +108,23 @@ export const orgRoutes = [
     summary: "One person's seat, activity and the rules that apply to them",
     description: 'What `/copilot status @user` shows. A renamed user is found under either login.',
     params: z.strictObject({ org: orgParam, login: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'must be a GitHub login') }),
+    response: z.object({
+      login: z.string(),
+      org_member: z.boolean(),
+      seat: seatBody.nullable(),
+      inactive_days: z.number().int().nullable(),
+      rules: z.array(z.string()).describe('The policy rules that name the person, one sentence each'),
+      overrides: z.array(seatOverrideBody).describe('Overrides in force for the person'),
+      next_plan: z
+        .object({ change: z.enum(['add', 'cancel', 'left_alone', 'not_added']), reason: planReasonBody })
+        .nullable()
+        .describe('What the next plan would do about the person, or null for nothing'),
+    }),
     async handler({ params, installation, deps, now }) {
       const view = await planFromMirror(deps.db, installation.org, installation.account_login, now);
       const status = describeUserSeat(view, params.login, now);
       if (!status.orgMember && status.seat === null && status.overrides.length === 0) throw notFound(`member or seat holder ${params.login} in ${installation.account_login}`);
-      const planned = [...view.plan.toAdd.map((e) => ({ op: 'add', e })), ...view.plan.toCancel.map((e) => ({ op: 'cancel', e })), ...view.plan.leftAlone.map((e) => ({ op: 'left_alone', e })), ...view.plan.notAdded.map((e) => ({ op: 'not_added', e }))].find(
+      const planned = [...view.plan.toAdd.map((e) => ({ op: 'add' as const, e })), ...view.plan.toCancel.map((e) => ({ op: 'cancel' as const, e })), ...view.plan.leftAlone.map((e) => ({ op: 'left_alone' as const, e })), ...view.plan.notAdded.map((e) => ({ op: 'not_added' as const, e }))].find(
         ({ e }) => e.login.toLowerCase() === status.login.toLowerCase(),
       );
       return {
@@ -101,8 +132,8 @@ export const orgRoutes = [
         org_member: status.orgMember,
         seat: status.seat ? seatItem(status.seat, now) : null,
         inactive_days: status.inactiveDays,
-        rules: status.rules,
-        overrides: status.overrides,
+        rules: [...status.rules],
+        overrides: [...status.overrides],
         next_plan: planned ? { change: planned.op, reason: planned.e.reason } : null,
       };
     },
@@ -116,6 +147,7 @@ export const orgRoutes = [
     summary: 'List organization members',
     params: orgParams,
     querystring: z.strictObject({ ...pageQuery }),
+    response: pageOf(z.object({ login: z.string(), user_id: z.number().int(), role: z.enum(['admin', 'member']).describe('Owners are `admin`'), has_seat: z.boolean() })),
     async handler({ query, installation, deps }) {
       const after = decodeCursor(query.cursor, afterLogin);
       const rows = await listMembersPage(deps.db, installation.org, { limit: query.limit + 1, ...(after ? { afterLogin: after.after } : {}) });
@@ -131,6 +163,9 @@ export const orgRoutes = [
     summary: 'List teams',
     params: orgParams,
     querystring: z.strictObject({ ...pageQuery }),
+    response: pageOf(
+      z.object({ slug: z.string(), id: z.number().int(), parent: z.string().nullable().describe("The parent team's slug"), direct_members: z.number().int().describe('Members of the team itself, child teams not counted') }),
+    ),
     async handler({ query, installation, deps }) {
       const after = decodeCursor(query.cursor, afterLogin);
       const view = await mirrorListing(deps.db, installation.org, installation.account_login);
@@ -152,6 +187,12 @@ export const orgRoutes = [
     tag: 'policy',
     summary: 'The effective policy, its source commit and its errors',
     params: orgParams,
+    response: z.object({
+      ...policyStatusFields,
+      source: z.object({ repository: z.string(), path: z.string() }).describe('Where CEOS reads the policy file'),
+      policy: policyBody.nullable().describe('The policy in force, defaults filled in; null when there is none'),
+      errors: z.array(policyErrorBody).describe('Problems of the file last read (a file with problems is not applied)'),
+    }),
     async handler({ installation, deps }) {
       const stored = await readStoredPolicy(deps.db, installation.org);
       return {
@@ -165,7 +206,7 @@ export const orgRoutes = [
 ];
 
 function policyStatus(stored: Awaited<ReturnType<typeof readStoredPolicy>>) {
-  const status = stored === undefined ? 'unknown' : stored.policy !== null ? 'valid' : stored.errors && stored.errors.length > 0 ? 'invalid' : 'absent';
+  const status: 'unknown' | 'valid' | 'invalid' | 'absent' = stored === undefined ? 'unknown' : stored.policy !== null ? 'valid' : stored.errors && stored.errors.length > 0 ? 'invalid' : 'absent';
   return {
     status,
     mode: stored?.policy?.mode ?? null,

@@ -8,7 +8,10 @@ import { grantSeats, revokeSeats } from '../../operations/seat-overrides.js';
 import { notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
-import { iso, orgParam, orgParams, pageQuery, uuid } from '../schemas.js';
+import { overrideBody } from '../response-schemas.js';
+import { iso, orgParam, orgParams, pageOf, pageQuery, uuid } from '../schemas.js';
+
+const jobId = z.string().nullable().describe('The reconciliation queued (`GET /jobs/{id}`); null while the installation is not active');
 
 const DAY_MS = 86_400_000;
 
@@ -39,6 +42,7 @@ export const overrideRoutes = [
     summary: 'List the overrides in force',
     params: orgParams,
     querystring: z.strictObject({ ...pageQuery }),
+    response: pageOf(overrideBody),
     async handler({ query, installation, deps, now }) {
       const after = decodeCursor(query.cursor, z.object({ at: z.iso.datetime(), id: z.string() }));
       let rows = await listActiveOverrides(deps.db, installation.org, now);
@@ -68,6 +72,7 @@ export const overrideRoutes = [
       reason: z.string().trim().min(1).max(500),
       expires_in_days: z.number().int().min(1).max(3650).optional(),
     }),
+    response: z.object({ items: z.array(overrideBody).describe('The overrides recorded, one per login'), job_id: jobId }),
     async handler({ body, installation, principal, deps, now }) {
       const expiresAt = body.expires_in_days === undefined ? null : new Date(now.getTime() + body.expires_in_days * DAY_MS);
       const record = body.kind === 'grant' ? grantSeats : revokeSeats;
@@ -88,6 +93,7 @@ export const overrideRoutes = [
     summary: 'Lift an override',
     description: 'The override stops applying at once; audited with the key as actor, and a reconciliation is queued.',
     params: z.strictObject({ org: orgParam, id: uuid }),
+    response: overrideBody.extend({ job_id: jobId }),
     async handler({ params, installation, principal, deps, now }) {
       const result = await deps.db.transaction().execute(async (trx) => {
         const lifted = await liftSeatOverride(trx, { org: installation.org, id: params.id, actor: principal.actor, via: 'api' }, now);
