@@ -12,6 +12,7 @@ import { ApiError, orgNotFound } from './api-error.js';
 import type { ApiDeps, ApiRoute } from './api-route.js';
 import { type AuthResult, authenticate, principalSeesOrg } from './authenticate.js';
 import { networkMatcher } from './client-networks.js';
+import { authenticateSession } from './session-auth.js';
 import { type ApiPermission, roleAllows, rolesWith } from './roles.js';
 
 /** Where the API lives. */
@@ -66,7 +67,8 @@ export async function apiPlugin(app: FastifyInstance, deps: ApiDeps & { routes: 
   // Authentication runs before the rate limit, so a valid key is counted as itself and
   // everything else (no key, a wrong key) by client address, where guessing is slow.
   app.addHook('onRequest', async (request) => {
-    if (needsKey(request)) request.apiAuth = await authenticate(db, request.headers.authorization, new Date());
+    // A dashboard session (cookie, CSRF-checked) stands in for the key when no Authorization header is sent.
+    if (needsKey(request)) request.apiAuth = (await authenticateSession(request, deps)) ?? (await authenticate(db, request.headers.authorization, new Date()));
   });
   await app.register(rateLimit, {
     global: true,

@@ -15,6 +15,7 @@ import { appCredentialsCapability } from './capabilities/app-credentials.js';
 import { apiCapability } from './capabilities/api.js';
 import { checksCapability } from './capabilities/checks.js';
 import { commandsCapability } from './capabilities/commands.js';
+import { dashboardCapability } from './capabilities/dashboard.js';
 import { deliveriesCapability } from './capabilities/deliveries.js';
 import { domainEventsCapability } from './capabilities/domain-events.js';
 import { governanceCapability } from './capabilities/governance.js';
@@ -147,6 +148,7 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       lifecycleCapability,
       webhookProxyCapability,
       apiCapability,
+      dashboardCapability,
       ...(options.extraCapabilities ?? []),
     ];
 

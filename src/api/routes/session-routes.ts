@@ -1,3 +1,4 @@
+import { fastifyCookie } from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -37,6 +38,8 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps
   const { db, config } = deps;
   const secret = sessionSecret(config, deps.log);
   await app.register(helmet, { global: true });
+  // Loads the cookie codec that session-cookie.ts signs and parses with; cookies are read where needed, not on every request.
+  await app.register(fastifyCookie, { hook: false });
   if (config.api.allowCidrs.length > 0) {
     const allowed = networkMatcher(config.api.allowCidrs);
     app.addHook('onRequest', async (request) => {
