@@ -342,3 +342,28 @@ export async function readUserActiveDays(db: Kysely<Database>, org: string, user
   return result;
 }
 
+
+/** An organization CEOS is installed on, for lists across organizations. */
+export interface UsageOrg {
+  /** Lower-cased key. */
+  org: string;
+  /** Login as GitHub spells it. */
+  login: string;
+  status: 'active' | 'suspended' | 'deleted';
+}
+
+/** Organizations CEOS is installed on (not removed), in key order, within `orgs` when given. */
+export async function listUsageOrgs(db: Kysely<Database>, orgs: readonly string[] | null): Promise<UsageOrg[]> {
+  if (orgs !== null && orgs.length === 0) return [];
+  let query = db
+    .selectFrom('installations')
+    .select(['org', 'account_login', 'status'])
+    .distinctOn('org')
+    .where('account_type', '=', 'Organization')
+    .where('status', '!=', 'deleted')
+    .orderBy('org')
+    .orderBy('updated_at', 'desc');
+  if (orgs !== null) query = query.where('org', 'in', [...orgs]);
+  const rows = await query.execute();
+  return rows.map((r) => ({ org: r.org, login: r.account_login, status: r.status }));
+}

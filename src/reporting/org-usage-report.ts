@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.js';
 import {
   type DayRange,
   readCollectionStatus,
+  readCollectionStatuses,
   readGrantOverrideSeats,
   readInactiveSeats,
   readOrgUsageDays,
@@ -21,7 +22,7 @@ import { DAILY_USE_WINDOW_DAYS, usesDaily } from '../domain/usage/recommendation
 import { DEFAULT_INACTIVE_AFTER_DAYS, inactiveCutoff } from '../domain/usage/seat-activity.js';
 import { withChildTeams } from '../domain/usage/team-tree.js';
 import { addDays, dayOf } from '../domain/usage/usage-days.js';
-import { type ReportPolicy, type UsageReport, buildUsageReport } from '../domain/usage/usage-report.js';
+import { type CollectionStatus, type ReportPolicy, type SeatSummary, type UsageReport, buildUsageReport, summarizeSeats } from '../domain/usage/usage-report.js';
 import { type Granularity, type SeriesPoint, usageSeries } from '../domain/usage/usage-series.js';
 import { type TeamUtilization, rankTeams } from '../domain/usage/utilization.js';
 
@@ -142,4 +143,27 @@ export async function loadTeamRanking(db: Kysely<Database>, org: string, now: Da
   const cutoff = inactiveCutoff(now, settings.inactiveAfterDays);
   const [teams, counts] = await Promise.all([readTeamSeats(db, org, cutoff), readSeatCounts(db, org, cutoff)]);
   return rankTeams(teams, settings.fixedPriceUsd, addSeatsByPlan(counts.heldByPlan));
+}
+
+/** An organization's seats, cost, waste and collection status now. */
+export interface OrgSeatSummary extends SeatSummary {
+  org: string;
+  /** Login as GitHub spells it. */
+  login: string;
+  collection: CollectionStatus;
+}
+
+/** Seats, cost and waste of several organizations, each by its own policy: `GET /usage` and the dashboard's list of organizations. */
+export async function loadOrgSeatSummaries(db: Kysely<Database>, orgs: readonly { org: string; login: string }[], now: Date): Promise<OrgSeatSummary[]> {
+  const statuses = await readCollectionStatuses(
+    db,
+    orgs.map((o) => o.org),
+  );
+  return Promise.all(
+    orgs.map(async ({ org, login }) => {
+      const settings = reportPolicy((await readStoredPolicy(db, org))?.policy ?? null);
+      const counts = await readSeatCounts(db, org, inactiveCutoff(now, settings.inactiveAfterDays));
+      return { org, login, collection: statuses.get(org)!, ...summarizeSeats(counts.heldByPlan, counts.inactiveByPlan, counts.pendingCancellation, settings) };
+    }),
+  );
 }

@@ -71,7 +71,7 @@ export interface UsageReport {
 export function buildUsageReport(input: UsageReportInput): UsageReport {
   const { policy } = input;
   const held = costOfSeats(input.heldByPlan, policy.fixedPriceUsd);
-  const waste = costOfSeats(input.inactiveByPlan, policy.fixedPriceUsd, input.heldByPlan);
+  const seatSummary = summarizeSeats(input.heldByPlan, input.inactiveByPlan, input.pendingCancellation, policy);
   const teams = rankTeams(input.teams, policy.fixedPriceUsd, input.heldByPlan);
   const cancellable: CancellableSeats = {
     cost: costOfSeats(input.cancellable.byPlan, policy.fixedPriceUsd, input.heldByPlan),
@@ -88,14 +88,9 @@ export function buildUsageReport(input: UsageReportInput): UsageReport {
     org: input.org,
     generatedAt: input.now.toISOString(),
     collection: input.collection,
-    seats: {
-      ...utilization(held.seats, waste.seats),
-      pendingCancellation: input.pendingCancellation,
-      inactiveAfterDays: policy.inactiveAfterDays,
-      inactiveAfterSource: policy.inactiveAfterSource,
-    },
-    cost: { monthlyUsd: held.monthlyUsd, priceSource: held.priceSource, byPlan: held.byPlan, arithmetic: costArithmetic(held) },
-    waste: { inactiveSeats: waste.seats, monthlyUsd: waste.monthlyUsd, byPlan: waste.byPlan, arithmetic: costArithmetic(waste) },
+    seats: { ...seatSummary.seats, inactiveAfterSource: policy.inactiveAfterSource },
+    cost: seatSummary.cost,
+    waste: seatSummary.waste,
     budget: { monthlyLimitUsd: limit, status: limit === null ? 'none' : held.monthlyUsd > limit ? 'over' : 'within' },
     usage: summary,
     teams,
@@ -166,4 +161,40 @@ export function usageReportCsv(report: UsageReport): string {
     ...report.recommendations.map((r): CsvRow => ['recommendation', r.team ?? org, r.code, r.savingsUsdPerMonth, r.savingsUsdPerMonth === null ? '' : 'USD', `${r.text} (${r.arithmetic})`]),
   ];
   return [USAGE_REPORT_CSV_COLUMNS.join(','), ...rows.map((row) => row.map(csvCell).join(','))].join('\r\n') + '\r\n';
+}
+
+/** An organization's seats, cost and waste now: what lists across organizations show. */
+export interface SeatSummary {
+  seats: Utilization & { pendingCancellation: number; inactiveAfterDays: number };
+  cost: { monthlyUsd: number; priceSource: PriceSource; byPlan: PlanCost[]; arithmetic: string };
+  waste: { inactiveSeats: number; monthlyUsd: number; byPlan: PlanCost[]; arithmetic: string };
+}
+
+/** Seats, cost and waste from seat counts: the same arithmetic as the report's. */
+export function summarizeSeats(heldByPlan: SeatsByPlan, inactiveByPlan: SeatsByPlan, pendingCancellation: number, policy: Pick<ReportPolicy, 'fixedPriceUsd' | 'inactiveAfterDays'>): SeatSummary {
+  const held = costOfSeats(heldByPlan, policy.fixedPriceUsd);
+  const waste = costOfSeats(inactiveByPlan, policy.fixedPriceUsd, heldByPlan);
+  return {
+    seats: { ...utilization(held.seats, waste.seats), pendingCancellation, inactiveAfterDays: policy.inactiveAfterDays },
+    cost: { monthlyUsd: held.monthlyUsd, priceSource: held.priceSource, byPlan: held.byPlan, arithmetic: costArithmetic(held) },
+    waste: { inactiveSeats: waste.seats, monthlyUsd: waste.monthlyUsd, byPlan: waste.byPlan, arithmetic: costArithmetic(waste) },
+  };
+}
+
+/** Several organizations together: seats and utilization over all their seats, costs summed (each at its own policy's price). */
+export interface SeatTotals {
+  seats: Utilization & { pendingCancellation: number };
+  monthlyCostUsd: number;
+  wastedUsd: number;
+}
+
+/** Adds organizations' summaries. */
+export function totalSeats(summaries: readonly SeatSummary[]): SeatTotals {
+  const sum = (f: (s: SeatSummary) => number) => summaries.reduce((a, s) => a + f(s), 0);
+  const cents = (f: (s: SeatSummary) => number) => summaries.reduce((a, s) => a + Math.round(f(s) * 100), 0) / 100;
+  return {
+    seats: { ...utilization(sum((s) => s.seats.held), sum((s) => s.seats.inactive)), pendingCancellation: sum((s) => s.seats.pendingCancellation) },
+    monthlyCostUsd: cents((s) => s.cost.monthlyUsd),
+    wastedUsd: cents((s) => s.waste.monthlyUsd),
+  };
 }

@@ -6,7 +6,7 @@ import { eachDay, monthStart, weekStart } from './usage-days.js';
 export type Granularity = 'day' | 'week' | 'month';
 
 /** Granularities, for validation. */
-export const GRANULARITIES: readonly Granularity[] = ['day', 'week', 'month'];
+export const GRANULARITIES = ['day', 'week', 'month'] as const satisfies readonly Granularity[];
 
 /**
  * What is known of a day: `data` (GitHub had a report), `no_data` (GitHub had none: not zero
