@@ -6,6 +6,7 @@ import { keyRoutes } from './routes/key-routes.js';
 import { orgRoutes } from './routes/org-routes.js';
 import { overrideRoutes } from './routes/override-routes.js';
 import { planRoutes } from './routes/plan-routes.js';
+import { usageRefreshRoutes } from './routes/usage-refresh-routes.js';
 
 /** Every route of the management API: the OpenAPI document, docs/api.md's table and the role tests come from it. */
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -16,4 +17,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...auditRoutes,
   ...deliveryRoutes,
   ...keyRoutes,
+  ...usageRefreshRoutes,
 ];

@@ -16,6 +16,10 @@ export interface Metrics {
   oldestDueDeliverySeconds: Gauge;
   reconcileSeconds: Histogram<'org' | 'outcome'>;
   heldPlans: Gauge<'org'>;
+  /** Usage collection runs, by organization and outcome (collected, unavailable, skipped, failed). */
+  usageCollections: Counter<'org' | 'outcome'>;
+  /** Usage rows stored, by organization and table. */
+  usageRowsStored: Counter<'org' | 'table'>;
   /** Where the gauges read at scrape time get their values; each capability fills in its own. */
   sources: MetricSources;
 }
@@ -151,6 +155,18 @@ export function createMetrics(readQueueDepth?: () => Promise<Record<string, numb
           for (const [org, count] of Object.entries(byOrg)) this.set({ org }, count);
         });
       },
+    }),
+    usageCollections: new Counter({
+      name: 'ceos_usage_collections_total',
+      help: 'Usage collection runs, by organization and outcome (collected, unavailable, skipped, failed).',
+      labelNames: ['org', 'outcome'],
+      registers: [registry],
+    }),
+    usageRowsStored: new Counter({
+      name: 'ceos_usage_rows_stored_total',
+      help: 'Usage rows stored from GitHub\'s reports, by organization and table (usage_user_days, usage_team_days).',
+      labelNames: ['org', 'table'],
+      registers: [registry],
     }),
   };
 }

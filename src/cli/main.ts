@@ -10,6 +10,7 @@ import { registerApiCommands } from './api-commands.js';
 import { registerAuditCommands } from './audit-command.js';
 import { CliUserError, registerPlanCommands } from './plans-command.js';
 import { formatTable } from './format-table.js';
+import { registerUsageCommands } from './usage-command.js';
 
 const STATUSES: DeliveryStatus[] = ['received', 'processing', 'processed', 'failed', 'dead'];
 
@@ -162,6 +163,7 @@ deliveries
 registerAuditCommands(program, withDatabase, out);
 registerApiCommands(program, withDatabase, out);
 registerPlanCommands(program, withDatabase, out, () => createLogger('warn'));
+registerUsageCommands(program, withDatabase, out, () => createLogger('warn'));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof UserError || error instanceof CliUserError || error instanceof DatabaseInUseError) {

@@ -68,6 +68,7 @@ export class GitHubState {
       account,
       permissions: init.permissions ?? {
         organization_copilot_seat_management: 'write',
+        organization_copilot_metrics: 'read',
         members: 'read',
         checks: 'write',
         contents: 'read',

@@ -20,6 +20,8 @@ export interface RecordedRequest {
   installationId: number | undefined;
   /** When the request arrived (fake clock). */
   at: Date;
+  /** The request's headers (lower-cased names). */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** Kind of departure from GitHub's API description or auth rules. */

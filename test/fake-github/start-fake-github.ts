@@ -24,7 +24,8 @@ import { orgRoutes } from './routes/org-routes.js';
 import { repoRoutes } from './routes/repo-routes.js';
 import { usageReportRoutes } from './routes/usage-report-routes.js';
 import { validateAgainstSchema } from './schema-validator.js';
-import type { UsageReportInit } from './usage-reports.js';
+import type { UsageAccessDenial, UsageReportInit, UsageReportKind } from './usage-reports.js';
+import { writeUsageDownload } from './usage-download.js';
 import { describeProblem, validateRequest } from './validate-request.js';
 
 /** Options of the fake GitHub. */
@@ -89,8 +90,12 @@ export interface FakeGitHub {
   setPullRequestFiles(init: { owner: string; repo: string; pullNumber: number; files: PullFileInit[] }): void;
   /** A repository, to read the check runs and comments the app wrote; throws when absent. */
   repo(owner: string, name: string): FakeRepo;
-  /** Seeds a Copilot usage metrics report; its download link is served by the fake without auth, like a signed URL. */
+  /** Seeds a Copilot usage metrics report; its download links are signed, expiring URLs the fake serves without auth. */
   setUsageReport(init: UsageReportInit): void;
+  /** The next `times` report calls of that day answer links that have already expired (the file host answers 403). */
+  expireUsageLinks(org: string, report: UsageReportKind, day: string, times?: number): void;
+  /** Refuses the organization's usage reports (metrics policy off: 403 or 422 with GitHub's message); null serves them again. */
+  denyUsageReports(org: string, denial: UsageAccessDenial | null): void;
   /** Answers the next matching request(s) with a canned failure. */
   failNext(rule: FaultRule): void;
   /** Never answers matching requests (until `close()`); returns a function that stops hanging new ones. */
@@ -155,6 +160,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       status: undefined,
       installationId: undefined,
       at: now(),
+      headers: req.headers,
     };
     requests.push(record);
     const send = (result: RouteResult, extraHeaders: Record<string, string> = {}): void => {
@@ -217,9 +223,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         send(fault);
         return;
       }
-      const content = state.usageReports.file(download[1] ?? '');
-      record.status = content === undefined ? 404 : 200;
-      res.writeHead(record.status, { 'content-type': 'application/x-ndjson' }).end(content ?? '');
+      if (req.headers.authorization !== undefined) {
+        // A signed URL carries its own signature: an Authorization header sent to the file host leaks a GitHub token.
+        violate(record, 'auth', 'A download link was fetched with an Authorization header: the installation token was sent to the file host.');
+      }
+      await writeUsageDownload(res, state.usageReports.download(download[1] ?? '', url.searchParams, now()), (status) => (record.status = status));
       return;
     }
 
@@ -414,9 +422,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       if (repo === undefined) throw new Error(`The fake has no repository ${owner}/${name}; add it with addRepo().`);
       return repo;
     },
-    setUsageReport: (init) => {
-      state.usageReports.put(init, `${url}${DOWNLOADS_PREFIX}`);
-    },
+    setUsageReport: (init) => state.usageReports.put(init),
+    expireUsageLinks: (org, report, day, times) => state.usageReports.expireLinks(org, report, day, times),
+    denyUsageReports: (org, denial) => state.usageReports.deny(org, denial),
     failNext: (rule) => {
       faults.push({ ...rule, remaining: rule.times ?? 1 });
     },
