@@ -51,7 +51,9 @@ const orgParams = z.object({ org: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{
  */
 export async function dashboardPlugin(app: FastifyInstance, deps: DashboardDeps): Promise<void> {
   const { db, config } = deps;
-  await app.register(helmet, { global: true, contentSecurityPolicy: { useDefaults: false, directives: DASHBOARD_CSP } });
+  // Referrer-Policy same-origin, not helmet's no-referrer: with no-referrer a browser sends
+  // `Origin: null` on the pages' own form posts, and the CSRF check could not tell them apart.
+  await app.register(helmet, { global: true, contentSecurityPolicy: { useDefaults: false, directives: DASHBOARD_CSP }, referrerPolicy: { policy: 'same-origin' } });
   // Loads the cookie codec that session-cookie.ts signs and parses with; cookies are read where needed, not on every request.
   await app.register(fastifyCookie, { hook: false });
   if (config.api.allowCidrs.length > 0) {

@@ -47,4 +47,5 @@ figure.chart-card{margin:0}
 details.numbers{margin-top:1rem}
 summary{cursor:pointer;font-weight:600}
 ul#held-plans{list-style:none;padding:0;margin:0}
+@media (max-width:30rem){.figures .value{font-size:1.375rem}main{padding:.75rem}}
 `;

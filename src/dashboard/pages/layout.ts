@@ -34,6 +34,7 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml, options:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${title} · CEOS</title>
 ${session ? html`<meta name="csrf-token" content="${session.csrfToken}">` : ''}
 <link rel="stylesheet" href="${assets.style}">

@@ -81,7 +81,7 @@ function figures(data: OrgPageData): SafeHtml {
 <li><span class="value" id="seats-held" data-value="${s.held}">${count(s.held)}</span><span class="label">seats held</span></li>
 <li><span class="value" id="utilization" data-value="${s.utilizationPercent ?? ''}">${percent(s.utilizationPercent)}</span><span class="label">utilization (${count(s.active)} used within ${s.inactiveAfterDays} days)</span></li>
 <li><span class="value" id="monthly-cost" data-value="${s.monthlyCostUsd}">${usd(s.monthlyCostUsd)}</span><span class="label">a month: ${s.costArithmetic}</span></li>
-<li><span class="value" id="wasted" data-value="${s.wastedUsd}">${usd(s.wastedUsd)}</span><span class="label">a month on ${count(s.inactive)} inactive seats</span></li>
+<li><span class="value" id="wasted" data-value="${s.wastedUsd}">${usd(s.wastedUsd)}</span><span class="label">a month on ${count(s.inactive)} inactive ${s.inactive === 1 ? 'seat' : 'seats'}</span></li>
 <li><span class="value">${count(s.pendingCancellation)}</span><span class="label">pending cancellation</span></li>
 </ul>`;
 }
