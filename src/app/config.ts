@@ -47,6 +47,8 @@ export interface Config {
   deliveryDeadlineSeconds: number;
   /** Deliveries processed at once while this process's intake is busy (the intake goes first). */
   workerBusyConcurrency: number;
+  /** Seconds the oldest claimed delivery may wait before the worker stops yielding to the intake. */
+  workerMaxLagSeconds: number;
   /** Attempts before a delivery is dead-lettered. */
   deliveryMaxAttempts: number;
   /** Base of the exponential retry backoff, in seconds. */
@@ -220,6 +222,7 @@ const EnvSchema = z.object({
   CEOS_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   CEOS_DELIVERY_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   CEOS_WORKER_BUSY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  CEOS_WORKER_MAX_LAG_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   CEOS_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   CEOS_DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   CEOS_RECOVERY_SCHEDULE: cron.default('*/15 * * * *'),
@@ -332,6 +335,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     deliveryLeaseSeconds: e.CEOS_DELIVERY_LEASE_SECONDS,
     deliveryDeadlineSeconds: e.CEOS_DELIVERY_DEADLINE_SECONDS,
     workerBusyConcurrency: e.CEOS_WORKER_BUSY_CONCURRENCY,
+    workerMaxLagSeconds: e.CEOS_WORKER_MAX_LAG_SECONDS,
     deliveryMaxAttempts: e.CEOS_DELIVERY_MAX_ATTEMPTS,
     deliveryRetryBaseSeconds: e.CEOS_DELIVERY_RETRY_BASE_SECONDS,
     recoverySchedule: e.CEOS_RECOVERY_SCHEDULE,

@@ -48,6 +48,7 @@ export function deliveriesCapability(): DeliveriesCapability {
                 retryBaseSeconds: config.deliveryRetryBaseSeconds,
                 pollIntervalMs,
                 busyConcurrency: config.workerBusyConcurrency,
+                maxLagSeconds: config.workerMaxLagSeconds,
               },
               metrics,
               log.child({ component: 'deliveries' }),
