@@ -1,5 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { CopilotSeatsTable } from '../db/mirror-schema.js';
+import type { SeatPageFilter } from '../db/api-listings.js';
+import { loadTeamGraph } from '../db/commands.js';
 import { loadSnapshot, mirrorMembership } from '../db/mirror.js';
 import { readStoredPolicy } from '../db/policies.js';
 import { listActiveOverrides, toSeatOverride } from '../db/overrides.js';
@@ -7,8 +9,6 @@ import type { Database } from '../db/schema.js';
 import type { CopilotSeat, Plan } from '../domain/plan-types.js';
 import { planWithSafeguard } from '../domain/planner/safeguard.js';
 import type { Policy } from '../domain/policy/policy-schema.js';
-import { expandTeamMembers, indexTeams } from '../domain/planner/team-members.js';
-import type { MirrorView } from '../reporting/command-status.js';
 
 const DAY_MS = 86_400_000;
 
@@ -68,28 +68,28 @@ export function compareLogins(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** The mirror's seats that match a filter, in login order; `unknown_team` when the team does not exist. */
-export function filterSeats(view: Pick<MirrorView, 'policy' | 'snapshot'>, filter: SeatFilter, now: Date): CopilotSeat[] | 'unknown_team' {
-  const threshold = inactivityThreshold(view.policy);
-  let seats = [...view.snapshot.seats].sort((a, b) => compareLogins(a.assigneeLogin, b.assigneeLogin));
-  if (filter.inactiveDays !== undefined) seats = seats.filter((s) => inactiveDays(s, now) >= filter.inactiveDays!);
+/**
+ * A seat filter as the database applies it, page by page, so no listing loads an organization's
+ * seats whole; `unknown_team` when the team does not exist. Whole days elapsed (DECISIONS 2): N or
+ * more days idle means last used (or assigned) at or before now minus N days.
+ */
+export async function seatQuery(db: Kysely<Database>, org: string, filter: SeatFilter, now: Date): Promise<Omit<SeatPageFilter, 'limit' | 'afterLogin'> | 'unknown_team'> {
+  const daysAgo = (n: number) => new Date(now.getTime() - n * DAY_MS);
+  const needsPolicy = filter.state === 'inactive' || filter.state === 'active';
+  const threshold = needsPolicy ? inactivityThreshold((await readStoredPolicy(db, org))?.policy ?? null) : DEFAULT_INACTIVE_DAYS;
+  const idle = [filter.inactiveDays, filter.state === 'inactive' ? threshold + 1 : undefined].filter((n): n is number => n !== undefined);
+  let teamSlugs: string[] | undefined;
   if (filter.team !== undefined) {
-    const team = filter.team.toLowerCase();
-    if (!view.snapshot.teams.some((t) => t.slug.toLowerCase() === team)) return 'unknown_team';
-    const members = expandTeamMembers(indexTeams(view.snapshot), [filter.team]);
-    const ids = new Set(view.snapshot.members.filter((m) => members.has(m.login.toLowerCase())).map((m) => m.id));
-    seats = seats.filter((s) => ids.has(s.assigneeId));
+    const slugs = teamAndDescendants((await loadTeamGraph(db, org)).teams, filter.team);
+    if (slugs === null) return 'unknown_team';
+    teamSlugs = slugs;
   }
-  if (filter.state === 'pending_cancellation') seats = seats.filter((s) => s.pendingCancellationDate !== null);
-  if (filter.state === 'inactive') seats = seats.filter((s) => inactiveDays(s, now) > threshold);
-  if (filter.state === 'active') seats = seats.filter((s) => inactiveDays(s, now) <= threshold && s.pendingCancellationDate === null);
-  return seats;
-}
-
-/** The mirror and the stored policy without planning: what listings need, cheaper than `planFromMirror`. */
-export async function mirrorListing(db: Kysely<Database>, org: string, orgLogin: string): Promise<Pick<MirrorView, 'policy' | 'snapshot'>> {
-  const [stored, snapshot] = await Promise.all([readStoredPolicy(db, org), loadSnapshot(db, org, orgLogin)]);
-  return { policy: stored?.policy ?? null, snapshot };
+  return {
+    ...(idle.length > 0 ? { idleSince: daysAgo(Math.max(...idle)) } : {}),
+    ...(filter.state === 'active' ? { usedAfter: daysAgo(threshold + 1) } : {}),
+    ...(filter.state === 'pending_cancellation' ? { pendingCancellation: true } : {}),
+    ...(teamSlugs ? { teamSlugs } : {}),
+  };
 }
 
 /** A mirrored seat row as the planner's seat. */

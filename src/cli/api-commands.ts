@@ -1,8 +1,10 @@
+import { once } from 'node:events';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { generateApiKey } from '../api/api-key-token.js';
-import { filterSeats, mirrorListing, seatItem } from '../api/org-views.js';
+import { seatFromRow, seatItem, seatQuery } from '../api/org-views.js';
 import { API_ROLES } from '../api/roles.js';
 import type { ApiKeyRole } from '../db/api-keys-schema.js';
+import { type SeatPageFilter, listSeatsPage } from '../db/api-listings.js';
 import { listApiKeys } from '../db/api-keys.js';
 import { findInstallationByOrg, type Installation } from '../db/installations.js';
 import { listActiveOverrides } from '../db/overrides.js';
@@ -14,7 +16,7 @@ import { REDRIVE_BATCH, redriveDeadLetters } from '../operations/redrive-dead-le
 import { grantSeats, revokeSeats } from '../operations/seat-overrides.js';
 import { planFromMirror } from '../reporting/command-status.js';
 import type { WithDatabase } from './audit-command.js';
-import { formatTable } from './format-table.js';
+import { formatTable, streamingTable } from './format-table.js';
 import { CliUserError } from './plans-command.js';
 import type { Kysely } from 'kysely';
 
@@ -43,6 +45,25 @@ async function governedOrg(db: Kysely<Database>, org: string): Promise<Installat
   const installation = await findInstallationByOrg(db, org);
   if (!installation || installation.account_type === 'Enterprise') throw new CliUserError(`no organization ${org} is governed by CEOS`);
   return installation;
+}
+
+/** Seats read per query by `ceos seats`. */
+const SEAT_PAGE = 1000;
+
+/** An organization's seats matching a filter, a page at a time, in login order (keyset pagination on the lower-cased login). */
+async function* seatPages(db: Kysely<Database>, org: string, filter: Omit<SeatPageFilter, 'limit' | 'afterLogin'>) {
+  let afterLogin: string | undefined;
+  for (;;) {
+    const rows = await listSeatsPage(db, org, { ...filter, limit: SEAT_PAGE, ...(afterLogin !== undefined ? { afterLogin } : {}) });
+    if (rows.length > 0) yield rows;
+    if (rows.length < SEAT_PAGE) return;
+    afterLogin = rows[rows.length - 1]!.login_key;
+  }
+}
+
+/** Waits while stdout's buffer is full, so a slow reader holds the listing back instead of memory filling up. */
+async function drained(): Promise<void> {
+  if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
 }
 
 const iso = (value: Date | string | null) => (value === null ? '' : new Date(value).toISOString());
@@ -106,22 +127,38 @@ export function registerApiCommands(program: Command, withDatabase: WithDatabase
 
   program
     .command('seats <org>')
-    .description("an organization's Copilot seats, from CEOS's mirror")
+    .description("an organization's Copilot seats, from CEOS's mirror, in login order")
     .option('--inactive <days>', 'only seats unused for at least this many days', wholeDays)
     .option('--team <slug>', 'only seats of members of this team (child teams included)')
     .addOption(new Option('--state <state>', 'only seats in this state').choices(['active', 'inactive', 'pending_cancellation']))
-    .option('--json', 'print JSON')
-    .action(async (org: string, opts: { inactive?: number; team?: string; state?: 'active' | 'inactive' | 'pending_cancellation'; json?: boolean }) => {
+    .option('--json', 'print one JSON array')
+    .option('--jsonl', 'print JSON lines, one seat a line')
+    .action(async (org: string, opts: { inactive?: number; team?: string; state?: 'active' | 'inactive' | 'pending_cancellation'; json?: boolean; jsonl?: boolean }) => {
       await withDatabase(async ({ db }) => {
         const installation = await governedOrg(db, org);
         const now = new Date();
-        const view = await mirrorListing(db, installation.org, installation.account_login);
-        const seats = filterSeats(view, { ...(opts.inactive !== undefined ? { inactiveDays: opts.inactive } : {}), ...(opts.team ? { team: opts.team } : {}), ...(opts.state ? { state: opts.state } : {}) }, now);
-        if (seats === 'unknown_team') throw new CliUserError(`no team ${opts.team} in ${installation.account_login}`);
-        const items = seats.map((s) => seatItem(s, now));
-        if (opts.json) return out(JSON.stringify(items, null, 2));
-        if (items.length === 0) return out(`no seats match in ${installation.account_login}`);
-        out(formatTable(['login', 'inactive days', 'last activity', 'team', 'pending cancellation'], items.map((s) => [s.login, String(s.inactive_days), s.last_activity_at ?? 'never', s.assigning_team ?? '', s.pending_cancellation_date ?? ''])));
+        const filter = await seatQuery(db, installation.org, { ...(opts.inactive !== undefined ? { inactiveDays: opts.inactive } : {}), ...(opts.team ? { team: opts.team } : {}), ...(opts.state ? { state: opts.state } : {}) }, now);
+        if (filter === 'unknown_team') throw new CliUserError(`no team ${opts.team} in ${installation.account_login}`);
+        const format = opts.jsonl ? 'jsonl' : opts.json ? 'json' : 'table';
+        const table = streamingTable(['login', 'inactive days', 'last activity', 'team', 'pending cancellation']);
+        let count = 0;
+        let held = '';
+        // Page by page in login order, as the API does: a large organization is never held in memory whole.
+        for await (const rows of seatPages(db, installation.org, filter)) {
+          const items = rows.map((r) => seatItem(seatFromRow(r), now));
+          if (format === 'jsonl') out(items.map((s) => JSON.stringify(s)).join('\n'));
+          else if (format === 'json') {
+            // One item is held back, so the last one is printed without a trailing comma.
+            const lines = items.map((s) => `  ${JSON.stringify(s)}`);
+            out([count === 0 ? '[' : `${held},`, ...lines.slice(0, -1).map((l) => `${l},`)].join('\n'));
+            held = lines[lines.length - 1]!;
+          }
+          else out(table.rows(items.map((s) => [s.login, String(s.inactive_days), s.last_activity_at ?? 'never', s.assigning_team ?? '', s.pending_cancellation_date ?? ''])));
+          count += items.length;
+          await drained();
+        }
+        if (format === 'json') out(count === 0 ? '[]' : `${held}\n]`);
+        else if (format === 'table' && count === 0) out(`no seats match in ${installation.account_login}`);
       });
     });
 

@@ -6,7 +6,7 @@ import { describeUserSeat, planFromMirror } from '../../reporting/command-status
 import { notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
-import { compareLogins, inactivityThreshold, mirrorListing, seatFromRow, seatItem, teamAndDescendants } from '../org-views.js';
+import { compareLogins, inactivityThreshold, seatFromRow, seatItem, seatQuery } from '../org-views.js';
 import { planReasonBody, planRunStatus, policyBody, policyErrorBody, policyStatusFields, seatBody, seatOverrideBody } from '../response-schemas.js';
 import { iso, orgParam, orgParams, pageOf, pageQuery, timestamp } from '../schemas.js';
 
@@ -77,25 +77,9 @@ export const orgRoutes = [
     response: pageOf(seatBody),
     async handler({ query, installation, deps, now }) {
       const after = decodeCursor(query.cursor, afterLogin);
-      const stored = await readStoredPolicy(deps.db, installation.org);
-      // Whole days elapsed (DECISIONS 2): N or more days idle means last used at or before now - N days.
-      const daysAgo = (n: number) => new Date(now.getTime() - n * DAY_MS);
-      const threshold = inactivityThreshold(stored?.policy ?? null);
-      const idle = [query.inactive_days, query.state === 'inactive' ? threshold + 1 : undefined].filter((n): n is number => n !== undefined);
-      let teamSlugs: string[] | undefined;
-      if (query.team !== undefined) {
-        const slugs = teamAndDescendants((await loadTeamGraph(deps.db, installation.org)).teams, query.team);
-        if (slugs === null) throw notFound(`team ${query.team} in ${installation.account_login}`);
-        teamSlugs = slugs;
-      }
-      const rows = await listSeatsPage(deps.db, installation.org, {
-        limit: query.limit + 1,
-        ...(after ? { afterLogin: after.after } : {}),
-        ...(idle.length > 0 ? { idleSince: daysAgo(Math.max(...idle)) } : {}),
-        ...(query.state === 'active' ? { usedAfter: daysAgo(threshold + 1) } : {}),
-        ...(query.state === 'pending_cancellation' ? { pendingCancellation: true } : {}),
-        ...(teamSlugs ? { teamSlugs } : {}),
-      });
+      const filter = await seatQuery(deps.db, installation.org, { ...(query.inactive_days !== undefined ? { inactiveDays: query.inactive_days } : {}), ...(query.team !== undefined ? { team: query.team } : {}), ...(query.state ? { state: query.state } : {}) }, now);
+      if (filter === 'unknown_team') throw notFound(`team ${query.team} in ${installation.account_login}`);
+      const rows = await listSeatsPage(deps.db, installation.org, { ...filter, limit: query.limit + 1, ...(after ? { afterLogin: after.after } : {}) });
       return page(rows, query.limit, (r) => seatItem(seatFromRow(r), now), (r) => ({ after: r.login_key }));
     },
   }),
@@ -168,13 +152,14 @@ export const orgRoutes = [
     ),
     async handler({ query, installation, deps }) {
       const after = decodeCursor(query.cursor, afterLogin);
-      const view = await mirrorListing(deps.db, installation.org, installation.account_login);
-      let teams = [...view.snapshot.teams].sort((a, b) => compareLogins(a.slug, b.slug));
+      // Teams and their memberships only: the seats and members are not needed here.
+      const graph = await loadTeamGraph(deps.db, installation.org);
+      let teams = [...graph.teams].sort((a, b) => compareLogins(a.slug, b.slug));
       if (after) teams = teams.filter((t) => compareLogins(t.slug, after.after) > 0);
       return page(
         teams.slice(0, query.limit + 1),
         query.limit,
-        (t) => ({ slug: t.slug, id: t.id, parent: t.parentSlug, direct_members: view.snapshot.teamMemberships[t.slug]?.length ?? 0 }),
+        (t) => ({ slug: t.slug, id: t.id, parent: t.parentSlug, direct_members: graph.teamMemberships[t.slug]?.length ?? 0 }),
         (t) => ({ after: t.slug.toLowerCase() }),
       );
     },
