@@ -18,6 +18,8 @@ export function authenticate(
   params: Record<string, string>,
   app: AppState,
   now: Date,
+  /** The user a user access token (OAuth web flow) belongs to, when it is one. */
+  userOf?: (token: string) => string | undefined,
 ): { caller: Caller } | { failure: RouteResult; finding: RequestFinding } {
   const [scheme = '', credential = ''] = (header ?? '').trim().split(/\s+/, 2);
   const isJwt = credential.split('.').length === 3;
@@ -33,6 +35,12 @@ export function authenticate(
     };
   }
   const token = ['token', 'bearer'].includes(scheme.toLowerCase()) ? app.tokens.get(credential) : undefined;
+  const user = token === undefined && ['token', 'bearer'].includes(scheme.toLowerCase()) ? userOf?.(credential) : undefined;
+  if (user !== undefined) {
+    // The fake serves the signed-in user's own endpoints to user tokens; CEOS uses them for nothing else.
+    if (operation !== undefined && (operation.template === '/user' || operation.template.startsWith('/user/'))) return { caller: { kind: 'user', login: user, token: credential } };
+    return { failure: errorResult(403, 'Resource not accessible by integration'), finding: { kind: 'auth', message: `A user access token used on ${operation?.template ?? 'GraphQL'}.` } };
+  }
   if (token === undefined || token.expiresAt <= now) {
     const why =
       header === undefined

@@ -1,3 +1,4 @@
+import { OAuthState } from './oauth-state.js';
 import { AppState } from './app-state.js';
 import type { FakeInstallation } from './app-state.js';
 import { FakeOrg, UserDirectory } from './fake-state.js';
@@ -15,6 +16,8 @@ export class GitHubState {
   readonly repos = new Map<string, FakeRepo>();
   /** The app, its installations, tokens and deliveries. */
   readonly app: AppState;
+  /** The app's OAuth web flow: who is signed in, codes and user access tokens. */
+  readonly oauth: OAuthState;
   /** Copilot usage metrics reports and their download files. */
   readonly usageReports = new UsageReports();
   private nextObjectId = 7_000_000;
@@ -25,6 +28,7 @@ export class GitHubState {
     app: { appId: number; slug: string },
   ) {
     this.app = new AppState(app, now);
+    this.oauth = new OAuthState(app.appId, now);
   }
 
   /** Adds an organization, replacing one with the same login. */

@@ -6,6 +6,8 @@ import type { SpecOperation } from './openapi-index.js';
 export type Caller =
   | { kind: 'app' }
   | { kind: 'installation'; installation: FakeInstallation; token: string }
+  /** A user access token from the OAuth web flow (`/user` endpoints only). */
+  | { kind: 'user'; login: string; token: string }
   | { kind: 'anonymous' };
 
 /** What a REST handler gets. */

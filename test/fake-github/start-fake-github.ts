@@ -9,6 +9,7 @@ import type { FakeOrg, OrgInit, OrgSnapshot } from './fake-state.js';
 import { authenticate } from './authenticate.js';
 import { errorResult, notFound } from './github-errors.js';
 import { GitHubState } from './github-state.js';
+import type { OAuthState } from './oauth-state.js';
 import { answerGraphql } from './graphql-endpoint.js';
 import { loadOpenApiIndex } from './openapi-index.js';
 import type { SpecOperation } from './openapi-index.js';
@@ -23,6 +24,7 @@ import { issueRoutes } from './routes/issue-routes.js';
 import { orgRoutes } from './routes/org-routes.js';
 import { repoRoutes } from './routes/repo-routes.js';
 import { usageReportRoutes } from './routes/usage-report-routes.js';
+import { userRoutes } from './routes/user-routes.js';
 import { validateAgainstSchema } from './schema-validator.js';
 import type { UsageAccessDenial, UsageReportInit, UsageReportKind } from './usage-reports.js';
 import { writeUsageDownload } from './usage-download.js';
@@ -105,6 +107,8 @@ export interface FakeGitHub {
    * answered only after `ms`; returns a function that stops delaying new ones.
    */
   delay(matcher: RequestMatcher & { ms: number }): () => void;
+  /** The app's OAuth web flow: its client id and secret, and who is signed in (`oauth.signedIn = 'alice'`). */
+  oauth: OAuthState;
   /** Stops the server, dropping hung connections. */
   close(): Promise<void>;
 }
@@ -117,6 +121,7 @@ const ROUTES: RouteTable = {
   ...checkRoutes,
   ...issueRoutes,
   ...usageReportRoutes,
+  ...userRoutes,
 };
 
 const REST_PREFIX = '/api/v3';
@@ -178,6 +183,31 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
       res.writeHead(result.status, { ...headers, 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(result.body));
     };
+
+    // The OAuth web flow lives on the web host, outside the REST API and its description.
+    if (url.pathname === '/login/oauth/authorize' && method === 'GET') {
+      record.operationId = 'oauth/authorize';
+      record.template = url.pathname;
+      const answer = state.oauth.authorize(url.searchParams);
+      record.status = answer.status;
+      if (answer.location !== undefined) res.writeHead(302, { location: answer.location }).end();
+      else res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8' }).end(answer.message ?? '');
+      return;
+    }
+    if (url.pathname === '/login/oauth/access_token' && method === 'POST') {
+      record.operationId = 'oauth/access-token';
+      record.template = url.pathname;
+      // GitHub takes the parameters as a form, as JSON, or in the query string.
+      const type = String(req.headers['content-type'] ?? '');
+      const params: Record<string, unknown> = type.includes('json') ? (JSON.parse(raw || '{}') as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(raw || url.search));
+      record.body = { ...params, client_secret: params.client_secret === undefined ? undefined : '[secret]' };
+      const answer = state.oauth.exchange(params);
+      record.status = 200;
+      const json = String(req.headers.accept ?? '').includes('application/json');
+      if (!json) violate(record, 'invalid-body', 'The token exchange should ask for JSON with "Accept: application/json" (GitHub answers a form otherwise).');
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer));
+      return;
+    }
 
     if (raw.length > 0) {
       try {
@@ -299,7 +329,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     operation: SpecOperation | undefined,
     record: RecordedRequest,
   ): { caller: Caller } | { failure: RouteResult } => {
-    const result = authenticate(header, operation, record.params, state.app, now());
+    const result = authenticate(header, operation, record.params, state.app, now(), (token) => state.oauth.userOf(token));
     if ('failure' in result) {
       violate(record, result.finding.kind, result.finding.message);
       return { failure: result.failure };
@@ -385,6 +415,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     violations,
     requests,
     state,
+    oauth: state.oauth,
     count: (operationId) => requests.filter((r) => r.operationId === operationId).length,
     requestsTo: (operationId) => requests.filter((r) => r.operationId === operationId),
     clearLog: () => {

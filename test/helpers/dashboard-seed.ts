@@ -30,7 +30,7 @@ function day(now: Date, back: number): string {
 
 /**
  * An organization for the dashboard's tests: installed (installation `installationId`), its
- * mirror (members u001…u160, teams eng ⊃ eng-web, platform, data), 160 seats, a valid policy,
+ * mirror (members u001…u160 and owner1, teams eng ⊃ eng-web, platform ⊃ platform-sre, data), 160 seats, a valid policy,
  * 61 days of seat snapshots and organization usage, a plan awaiting confirmation of 2
  * cancellations and, for delivery health, one dead and one failed delivery.
  */
@@ -49,12 +49,14 @@ export async function seedDashboardOrg(db: Kysely<Database>, login: string, inst
         { slug: 'eng-web', id: installationId * 100 + 2, parentSlug: 'eng' },
         { slug: 'platform', id: installationId * 100 + 3, parentSlug: null },
         { slug: 'data', id: installationId * 100 + 4, parentSlug: null },
+        { slug: 'platform-sre', id: installationId * 100 + 5, parentSlug: 'platform' },
       ],
       teamMemberships: {
         eng: logins.slice(0, 40).map((l, i) => ({ login: l, id: id(i) })),
         'eng-web': logins.slice(40, 70).map((l, i) => ({ login: l, id: id(i + 40) })),
         platform: logins.slice(70, 90).map((l, i) => ({ login: l, id: id(i + 70) })),
         data: logins.slice(120, 160).map((l, i) => ({ login: l, id: id(i + 120) })),
+        'platform-sre': logins.slice(90, 95).map((l, i) => ({ login: l, id: id(i + 90) })),
       },
     },
     now,
