@@ -71,6 +71,7 @@ describe('loadConfig', () => {
         batchSize: 2000,
       },
       api: { bootstrapAdminKey: undefined, corsOrigins: [], allowCidrs: [], rateLimitPerKey: 600, rateLimitPerAddress: 60 },
+      dashboard: { sessionSecret: undefined, sessionHours: 12, publicUrl: undefined, trustForwardedProto: false, githubClientId: undefined, githubClientSecret: undefined, githubWebUrl: 'https://github.com' },
     });
     expect(hasAppCredentials(config)).toBe(false);
   });
@@ -255,5 +256,18 @@ describe('loadConfig', () => {
     ])('%o → %o (current first)', (env, secrets) => {
       expect(loadConfig(env).webhookSecrets).toEqual(secrets);
     });
+  });
+});
+
+describe('loadConfig: dashboard', () => {
+  it('takes the session and GitHub sign-in settings, with GitHub Enterprise Server\'s web host', () => {
+    const config = loadConfig({ GHE_HOST: 'ghe.example.com', CEOS_SESSION_SECRET: 'x'.repeat(32), CEOS_SESSION_HOURS: '8', CEOS_PUBLIC_URL: 'https://ceos.example.com/', CEOS_TRUST_FORWARDED_PROTO: 'true', GITHUB_CLIENT_ID: 'Iv1.abc', GITHUB_CLIENT_SECRET: 's3cret' });
+    expect(config.dashboard).toEqual({ sessionSecret: 'x'.repeat(32), sessionHours: 8, publicUrl: 'https://ceos.example.com', trustForwardedProto: true, githubClientId: 'Iv1.abc', githubClientSecret: 's3cret', githubWebUrl: 'https://ghe.example.com' });
+  });
+
+  it('refuses a short session secret, a public URL that is not http(s), and half of the OAuth credentials', () => {
+    expect(() => loadConfig({ CEOS_SESSION_SECRET: 'short' })).toThrow(/CEOS_SESSION_SECRET: must be at least 32 characters/);
+    expect(() => loadConfig({ CEOS_PUBLIC_URL: 'ftp://ceos.example.com' })).toThrow(/CEOS_PUBLIC_URL/);
+    expect(() => loadConfig({ GITHUB_CLIENT_ID: 'Iv1.abc' })).toThrow(/GITHUB_CLIENT_SECRET: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or neither/);
   });
 });
