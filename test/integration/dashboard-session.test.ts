@@ -217,3 +217,20 @@ describe(`dashboard sessions (${backend})`, () => {
     expect(gz.headers['content-encoding']).toBe('gzip');
   });
 });
+
+describe(`dashboard behind CEOS_API_ALLOW_CIDRS (${backend})`, () => {
+  it('answers only the API\'s networks, while the webhook intake and health stay open', async () => {
+    const limited = await startTestCeos({ CEOS_WORKERS: 'false', CEOS_API_ALLOW_CIDRS: '10.0.0.0/8' }, { listen: false });
+    try {
+      // inject comes from 127.0.0.1, outside 10.0.0.0/8.
+      expect((await limited.server.inject({ method: 'GET', url: '/', headers: { host: HOST } })).statusCode).toBe(403);
+      expect((await limited.server.inject({ method: 'POST', url: '/api/v1/session', headers: { host: HOST, 'content-type': 'application/json' }, payload: '{"key":"x"}' })).statusCode).toBe(403);
+      expect((await limited.server.inject({ method: 'GET', url: '/', headers: { host: HOST }, remoteAddress: '10.1.2.3' })).statusCode).toBe(200);
+      // The intake answers by its own rules (no event header: 400), not the network filter.
+      expect((await limited.server.inject({ method: 'POST', url: '/api/github/webhooks', headers: { 'content-type': 'application/json' }, payload: '{}' })).statusCode).toBe(400);
+      expect((await limited.server.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
