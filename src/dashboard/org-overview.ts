@@ -3,14 +3,14 @@ import { sql } from 'kysely';
 import type { Installation } from '../db/installations.js';
 import type { StoredPolicy } from '../db/policies.js';
 import type { Database } from '../db/schema.js';
-import { readCollectionStatus, readSeatCounts, readSeatSnapshots, readTeamSeats } from '../db/usage-queries.js';
+import { readCollectionStatus, readOrgUsageDays, readSeatCounts, readSeatSnapshots, readTeamSeats } from '../db/usage-queries.js';
 import { type SeatForecast, forecastSeats } from '../domain/usage/forecast.js';
 import { DEFAULT_INACTIVE_AFTER_DAYS, idleDays, inactiveCutoff } from '../domain/usage/seat-activity.js';
 import { type PriceSource, costArithmetic, costOfSeats } from '../domain/usage/seat-cost.js';
 import type { CollectionStatus } from '../domain/usage/usage-report.js';
 import { type TeamUtilization, rankTeams, utilization } from '../domain/usage/utilization.js';
 import { type OrgPageRows, readOrgPage, readPolicies } from './dashboard-reads.js';
-import { type SeatSeries, seatSeries } from './seat-series.js';
+import { type SeatSeries, type UsageChartSeries, seatSeries, usageChartSeries } from './seat-series.js';
 
 /** An organization's seats, cost and utilization now, as the overview lists them. */
 export interface OrgSummary {
@@ -85,6 +85,7 @@ export interface InactiveSeatRow {
 export interface OrgPageData extends Omit<OrgPageRows, 'policy' | 'usage'> {
   summary: OrgSummary;
   series: SeatSeries;
+  usage: UsageChartSeries;
   forecast: SeatForecast;
   teams: TeamUtilization[];
   inactiveSeats: InactiveSeatRow[];
@@ -107,13 +108,14 @@ export async function loadOrgPage(db: Kysely<Database>, installation: Installati
   const cutoff = inactiveCutoff(now, inactiveAfterDays);
   const to = now.toISOString().slice(0, 10);
   const from = new Date(now.getTime() - CHART_DAYS * 86_400_000).toISOString().slice(0, 10);
-  const [summary, snapshots, teamSeats, counts, inactive, collection] = await Promise.all([
+  const [summary, snapshots, teamSeats, counts, inactive, collection, usageDays] = await Promise.all([
     summarize(db, installation, rows.policy, now),
     readSeatSnapshots(db, [org], { from, to }),
     readTeamSeats(db, org, cutoff),
     readSeatCounts(db, org, cutoff),
     readInactiveSeatRows(db, org, cutoff),
     readCollectionStatus(db, org),
+    readOrgUsageDays(db, [org], { from, to }),
   ]);
   const history = snapshots.get(org) ?? [];
   const series = seatSeries(history, fixedPriceUsd);
@@ -122,6 +124,7 @@ export async function loadOrgPage(db: Kysely<Database>, installation: Installati
     ...rows,
     summary,
     series,
+    usage: usageChartSeries(usageDays.get(org) ?? []),
     forecast: forecastSeats(history.map((s) => ({ day: s.day, value: s.total })), pricePerSeat),
     teams: rankTeams(teamSeats, fixedPriceUsd, counts.heldByPlan),
     inactiveSeats: inactive.map((s) => ({ ...s, idleDays: idleDays({ lastActivityAt: s.lastActivityAt, createdAt: s.createdAt }, now) })),

@@ -1,5 +1,6 @@
 import type { SeatSnapshot } from '../db/usage-queries.js';
 import { costOfSeats } from '../domain/usage/seat-cost.js';
+import type { UsageDay } from '../domain/usage/usage-series.js';
 
 /** The charts' daily series, from the seat snapshots, oldest day first. */
 export interface SeatSeries {
@@ -25,5 +26,27 @@ export function seatSeries(snapshots: readonly SeatSnapshot[], fixedPriceUsd: nu
     active7: sorted.map((s) => s.active7d),
     utilizationPercent: sorted.map((s) => (s.total === 0 ? null : Math.round((s.active30d / s.total) * 1000) / 10)),
     monthlyCostUsd: sorted.map((s) => costOfSeats(s.byPlan, fixedPriceUsd).monthlyUsd),
+  };
+}
+
+/** The usage chart's daily series, from GitHub's organization report: a day without data is a gap, never a zero. */
+export interface UsageChartSeries {
+  days: string[];
+  /** Daily active users; null on a day GitHub had no data for. */
+  activeUsers: (number | null)[];
+  /** Code suggestions accepted; null on a day without data. */
+  codeAcceptances: (number | null)[];
+  /** Days without data in the range. */
+  noDataDays: number;
+}
+
+/** Builds the usage series, oldest day first. */
+export function usageChartSeries(days: readonly UsageDay[]): UsageChartSeries {
+  const sorted = [...days].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  return {
+    days: sorted.map((d) => d.day),
+    activeUsers: sorted.map((d) => d.counts?.activeUsers ?? null),
+    codeAcceptances: sorted.map((d) => d.counts?.codeAcceptances ?? null),
+    noDataDays: sorted.filter((d) => d.status === 'no_data').length,
   };
 }

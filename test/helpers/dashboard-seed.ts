@@ -11,13 +11,16 @@ const DAY = 86_400_000;
 /** The policy of the seeded organization: enforce, 30 days of inactivity, command team `platform`. */
 export const DASHBOARD_POLICY = 'version: 1\nmode: enforce\nseats:\n  grant:\n    teams: [eng]\ninactivity:\n  revoke_after_days: 30\ncommands:\n  teams: [platform]\n';
 
+/** The day (index from the oldest) GitHub had no usage report for: recorded as no data, not zeros. */
+export const NO_DATA_DAY = 30;
+
 /** Days of seat snapshots seeded, ending yesterday. */
 export const SNAPSHOT_DAYS = 61;
 
 /** What the seeded history holds on day `i` (0 = the oldest): numbers a test can recompute. */
 export function snapshotOn(i: number) {
   const total = 100 + i;
-  return { total, active30: 60 + Math.floor(i / 2), active7: 40 + (i % 5), active1: 20 };
+  return { total, active30: 60 + Math.floor(i / 2), active7: 40 + (i % 5), active1: 20 + (i % 7) };
 }
 
 /** The mirror's seats now: 160, of which 90 used within 30 days and 70 idle for 31 to 100 days. */
@@ -31,7 +34,7 @@ function day(now: Date, back: number): string {
 /**
  * An organization for the dashboard's tests: installed (installation `installationId`), its
  * mirror (members u001…u160 and owner1, teams eng ⊃ eng-web, platform ⊃ platform-sre, data), 160 seats, a valid policy,
- * 61 days of seat snapshots and organization usage, a plan awaiting confirmation of 2
+ * 61 days of seat snapshots and organization usage (one day without data), a plan awaiting confirmation of 2
  * cancellations and, for delivery health, one dead and one failed delivery.
  */
 export async function seedDashboardOrg(db: Kysely<Database>, login: string, installationId: number, now: Date) {
@@ -102,7 +105,7 @@ export async function seedDashboardOrg(db: Kysely<Database>, login: string, inst
   await db
     .insertInto('usage_org_days')
     .values(
-      snapshots.map((s, i) => ({
+      snapshots.flatMap((s, i) => (i === NO_DATA_DAY ? [] : [{
         org,
         day: s.day,
         daily_active_users: s.active_1d,
@@ -115,12 +118,12 @@ export async function seedDashboardOrg(db: Kysely<Database>, login: string, inst
         loc_added: 1200,
         by_ide: null,
         by_feature: null,
-      })),
+      }])),
     )
     .execute();
   await db
     .insertInto('usage_report_days')
-    .values(snapshots.map((s) => ({ org, report: 'organization' as const, day: s.day, status: 'data' as const, links: 1, records: 1 })))
+    .values(snapshots.map((s, i) => ({ org, report: 'organization' as const, day: s.day, status: i === NO_DATA_DAY ? ('no_data' as const) : ('data' as const), links: i === NO_DATA_DAY ? 0 : 1, records: i === NO_DATA_DAY ? 0 : 1 })))
     .execute();
 
   const plan = { mode: 'enforce', toAdd: [], toCancel: [], violations: [], safeguard: { held: [{ login: 'u091' }, { login: 'u092' }] } };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../helpers/api.js';
 import { type TestCeos, startTestCeos } from '../helpers/ceos.js';
 import { backend } from '../helpers/database.js';
-import { SEATS_ACTIVE, SEATS_HELD, SNAPSHOT_DAYS, seedDashboardOrg, snapshotOn } from '../helpers/dashboard-seed.js';
+import { NO_DATA_DAY, SEATS_ACTIVE, SEATS_HELD, SNAPSHOT_DAYS, seedDashboardOrg, snapshotOn } from '../helpers/dashboard-seed.js';
 
 // Screenshots for the docs are written when DASHBOARD_SCREENSHOTS=1 (see docs/dashboard.md).
 const screenshots = process.env.DASHBOARD_SCREENSHOTS === '1';
@@ -73,16 +73,19 @@ describe(`dashboard in Chromium (${backend})`, () => {
   }
 
   async function expectChartsFromSeededData(page: Page) {
-    // Three charts, each drawn on a canvas from every seeded day.
+    // Four charts (seats, utilization, cost, usage), each drawn on a canvas from every seeded day.
     const charts = page.locator('[data-chart]');
-    await expect.poll(() => page.locator('[data-chart][data-drawn="true"]').count()).toBe(3);
-    for (const id of ['chart-seats', 'chart-utilization', 'chart-cost']) {
+    await expect.poll(() => page.locator('[data-chart][data-drawn="true"]').count()).toBe(4);
+    for (const id of ['chart-seats', 'chart-utilization', 'chart-cost', 'chart-usage']) {
       expect(await page.locator(`#${id}`).getAttribute('data-points')).toBe(String(SNAPSHOT_DAYS));
       expect(await page.locator(`#${id} canvas`).count()).toBe(1);
       const size = await page.locator(`#${id} canvas`).boundingBox();
       expect(size?.width ?? 0).toBeGreaterThan(200);
     }
-    expect(await charts.count()).toBe(3);
+    expect(await charts.count()).toBe(4);
+    const usage = JSON.parse((await page.locator('#chart-usage-data').textContent()) ?? '{}') as { y: number[][] };
+    expect(usage.y[0]).toEqual(Array.from({ length: SNAPSHOT_DAYS }, (_, i) => (i === NO_DATA_DAY ? null : snapshotOn(i).active1)));
+    expect(await page.locator('#chart-usage-desc').textContent()).toContain('1 day without data is a gap, not a zero');
     // The numbers behind the charts: the newest day as seeded, its utilization and cost computed.
     const last = snapshotOn(SNAPSHOT_DAYS - 1);
     const cells = await page.locator(`#series-table tr[data-day="${seeded.lastSnapshotDay}"] td`).allTextContents();

@@ -1,7 +1,7 @@
 import { API_PREFIX } from '../../api/api-plugin.js';
 import { type SafeHtml, html, jsonScript } from '../html.js';
 import type { OrgPageData } from '../org-overview.js';
-import type { SeatSeries } from '../seat-series.js';
+import type { SeatSeries, UsageChartSeries } from '../seat-series.js';
 import { count, percent, usd, when } from './format.js';
 import { type PageContext, layout } from './layout.js';
 
@@ -13,7 +13,7 @@ export interface OrgPageRights {
   readSensitive: boolean;
 }
 
-function chartSpec(series: SeatSeries, unit: string, lines: { label: string; color: string; values: readonly (number | null)[] }[]) {
+function chartSpec(series: SeatSeries | UsageChartSeries, unit: string, lines: { label: string; color: string; values: readonly (number | null)[] }[]) {
   return {
     unit,
     x: series.days.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000),
@@ -50,6 +50,7 @@ ${chart('chart-utilization', 'Utilization', 'Seats used in the last 30 days, as 
 ${chart('chart-cost', 'Monthly cost', 'What the seats held each day cost a month, in USD (seats × price by plan).', chartSpec(s, 'USD', [
   { label: 'Monthly cost', color: '#9a6700', values: s.monthlyCostUsd },
 ]))}
+${usageChart(data.usage)}
 </div>
 <details class="card numbers"><summary>The numbers behind the charts</summary>
 <div class="table-wrap"><table id="series-table">
@@ -65,6 +66,13 @@ ${s.days
 </tbody></table></div>
 </details>
 </section>`;
+}
+
+function usageChart(u: UsageChartSeries): SafeHtml {
+  if (u.days.length === 0) return html`<section class="card"><h3>Copilot use</h3><p id="usage-empty">No usage report collected yet.</p></section>`;
+  return chart('chart-usage', 'Copilot use', `People who used Copilot each day, from GitHub's daily usage reports${u.noDataDays > 0 ? `; ${u.noDataDays} ${u.noDataDays === 1 ? 'day without data is a gap, not a zero' : 'days without data are gaps, not zeros'}` : ''}.`, chartSpec(u, 'count', [
+    { label: 'Active users', color: '#0550ae', values: u.activeUsers },
+  ]));
 }
 
 function forecast(data: OrgPageData): SafeHtml {
