@@ -7,6 +7,7 @@ import { orgRoutes } from './routes/org-routes.js';
 import { overrideRoutes } from './routes/override-routes.js';
 import { planRoutes } from './routes/plan-routes.js';
 import { usageRefreshRoutes } from './routes/usage-refresh-routes.js';
+import { usageRoutes } from './routes/usage-routes.js';
 
 /** Every route of the management API: the OpenAPI document, docs/api.md's table and the role tests come from it. */
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -18,4 +19,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...deliveryRoutes,
   ...keyRoutes,
   ...usageRefreshRoutes,
+  ...usageRoutes,
 ];

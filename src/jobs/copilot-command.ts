@@ -23,6 +23,7 @@ import { renderConfirmAnswer, renderConfirmRefusal } from '../domain/reports/ren
 import { COMMAND_QUEUE, commandJobSchema } from './command-queue.js';
 import { type CommandAnswer, answerCommand, commentOf, renderCommandFailure, reportCommandFailure } from '../reporting/command-reply.js';
 import { describeUserSeat, planFromMirror } from '../reporting/command-status.js';
+import { loadOrgUsageReport } from '../reporting/org-usage-report.js';
 import { foldIntoDebouncedReconcile } from './debounced-reconcile.js';
 import { enqueueReconcile } from './reconcile-queue.js';
 
@@ -160,7 +161,9 @@ async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<Comman
     }
     case 'report': {
       const view = await planFromMirror(deps.db, row.org, installation.account_login, now);
-      return { body: renderCommandReply({ verb: 'report', source: row.source, plan: view.plan, planId: null, invalidPolicy: view.invalidPolicy }), status: 'done' };
+      // The same cost and usage section as the ceos/compliance check run.
+      const usage = await loadOrgUsageReport(deps.db, row.org, installation.account_login, now, view.policy);
+      return { body: renderCommandReply({ verb: 'report', source: row.source, plan: view.plan, planId: null, invalidPolicy: view.invalidPolicy, usage }), status: 'done' };
     }
     case 'plan':
     case 'apply':

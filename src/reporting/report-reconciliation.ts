@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Plan } from '../domain/plan-types.js';
+import type { UsageReport } from '../domain/usage/usage-report.js';
 import type { PolicyError } from '../domain/policy/parse-policy.js';
 import type { CheckRunReport } from '../domain/reports/check-run-types.js';
 import { renderComplianceCheck } from '../domain/reports/render-compliance-check.js';
@@ -22,6 +23,11 @@ export interface ReconcileReporterDeps {
   now?: () => Date;
   /** Reports `command_reply` targets; without it they are not reported here. */
   commandReply?: ReconcileReporter;
+  /**
+   * The organization's cost and usage report (by organization key and login), shown in
+   * `ceos/compliance` as `/copilot report` shows it; without it the check has no such section.
+   */
+  usageReport?: (org: string, orgLogin: string, now: Date) => Promise<UsageReport>;
 }
 
 /**
@@ -75,7 +81,8 @@ async function reportCompliance(
   }
   // An invalid policy file is reported as such, at the commit the run is reported on.
   const invalidPolicy = policyErrors !== null && policyErrors.length > 0 ? { errors: policyErrors, path: deps.policyLocation.path, commitSha: head.sha } : null;
-  const report = renderComplianceCheck({ plan, planId, invalidPolicy });
+  const usage = await loadUsage(deps, plan.org, now(), log);
+  const report = renderComplianceCheck({ plan, planId, invalidPolicy, usage });
   // One compliance run per commit, refreshed by every later run: a schedule must not pile them up.
   const published = await publishCheckRun(
     octokit,
@@ -84,6 +91,20 @@ async function reportCompliance(
     { externalId: planId, reuse: 'latest', now, appId: deps.appId },
   );
   log.info({ sha: head.sha, checkRun: published.id, action: published.action, violations: plan.violations.length }, 'compliance check reported');
+}
+
+/**
+ * The usage report for the compliance check. The check reports the policy first: a usage read
+ * that fails is logged and the check goes out without its cost section rather than not at all.
+ */
+async function loadUsage(deps: ReconcileReporterDeps, orgLogin: string, at: Date, log: Logger): Promise<UsageReport | null> {
+  if (!deps.usageReport) return null;
+  try {
+    return await deps.usageReport(orgLogin.toLowerCase(), orgLogin, at);
+  } catch (err) {
+    log.warn({ err }, 'compliance check reported without its cost and usage section: the usage report could not be read');
+    return null;
+  }
 }
 
 /** The `ceos/reconcile` report of a run; a pushed policy that does not validate gets its problems. */

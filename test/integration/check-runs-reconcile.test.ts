@@ -141,6 +141,11 @@ describe(`ceos/compliance after scheduled reconciliations (${backend})`, () => {
     scenario = await startScenario({ mainPolicy: ENFORCE_POLICY.replace('mode: enforce', 'mode: report') });
     setDefaultBranchHead(scenario.fake, MAIN_SHA);
     const { ceos, fake } = scenario;
+    // Usage metrics switched off by the organization's owners: the check says so, with GitHub's words.
+    await ceos.database.db
+      .insertInto('usage_collection')
+      .values({ org: 'acme', status: 'unavailable', http_status: 403, message: 'Copilot Metrics API access is disabled for this organization.' })
+      .execute();
     const schedule = { org: 'acme', installationId: 77, trigger: 'schedule' as const, actor: 'schedule', report: { kind: 'compliance_check' as const } };
     await enqueueReconcile(ceos.boss, schedule);
 
@@ -152,6 +157,9 @@ describe(`ceos/compliance after scheduled reconciliations (${backend})`, () => {
     expect(summary).toContain('breaks its Copilot policy in 2 ways');
     expect(summary).toMatch(/Seats held outside the policy[\s\S]*`@dave`/);
     expect(summary).toContain('`@mallory`');
+    expect(summary).toContain('### Cost and usage');
+    expect(summary).toMatch(/- \*\*Monthly cost\*\*: [\d,.]+ USD/);
+    expect(summary).toContain('⚠️ **Usage metrics unavailable** (HTTP 403): GitHub said “Copilot Metrics API access is disabled for this organization.”');
     const plans = await waitForPlans(ceos, 2);
     expect(run!.externalId).toBe(plans.find((p) => p.trigger === 'schedule')!.id);
     expect(scenario.fake.requestsTo('repos/get-branch').length).toBeGreaterThan(0);

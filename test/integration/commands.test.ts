@@ -224,7 +224,12 @@ describe(`/copilot slash commands (${backend})`, () => {
 
     const report = writeComment(github, 'alice', '/copilot report');
     await send(report);
-    expect(await settled(github, report, '/copilot report')).toMatch(/The organization `Acme` (follows|breaks) its Copilot policy/);
+    const reportReply = await settled(github, report, '/copilot report');
+    expect(reportReply).toMatch(/The organization `Acme` (follows|breaks) its Copilot policy/);
+    // The cost and usage section of the ceos/compliance check, the same here.
+    expect(reportReply).toContain('### Cost and usage');
+    expect(reportReply).toMatch(/- \*\*Monthly cost\*\*: [\d,.]+ USD/);
+    expect(reportReply).toContain('- **Usage**: not collected yet for this organization.');
 
     const typo = writeComment(github, 'alice', '/copilot gant @dave');
     await send(typo);

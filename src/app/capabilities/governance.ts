@@ -3,6 +3,7 @@ import { governanceHandlers } from '../../handlers/index.js';
 import { withHandedCommandReplies } from '../../jobs/answer-handed-commands.js';
 import { createReconcileQueues, type ReconcileReporter, startReconcileWorkers } from '../../jobs/reconcile-worker.js';
 import { createCommandReplier, failCommandRun } from '../../reporting/command-reply.js';
+import { loadOrgUsageReport } from '../../reporting/org-usage-report.js';
 import { createReconcileReporter } from '../../reporting/report-reconciliation.js';
 import { policySchemaRoute } from '../../routes/policy-schema.js';
 import { defineCapability } from '../capability.js';
@@ -33,7 +34,13 @@ export const governanceCapability = defineCapability({
           mirrorMaxAgeHours: config.mirrorMaxAgeHours,
           reporter: withHandedCommandReplies(
             (options.reporter as ReconcileReporter | undefined) ??
-              createReconcileReporter({ log, policyLocation, appId, commandReply: createCommandReplier({ db, log }) }),
+              createReconcileReporter({
+                log,
+                policyLocation,
+                appId,
+                commandReply: createCommandReplier({ db, log }),
+                usageReport: (org, orgLogin, at) => loadOrgUsageReport(db, org, orgLogin, at),
+              }),
             { db, log },
           ),
           onLastAttemptFailed: (job, error, octokit) => failCommandRun({ db, log }, job, error, octokit),

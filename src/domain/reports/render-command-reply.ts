@@ -1,6 +1,7 @@
 import type { SeatOverrideCommand } from '../commands/command-types.js';
 import { COMMAND_USAGE } from '../commands/command-usage.js';
 import type { Plan, PlanEntry } from '../plan-types.js';
+import type { UsageReport } from '../usage/usage-report.js';
 import type { ApplyOutcome } from './apply-outcome.js';
 import { applyHeadline, applySections, REPORT_MODE_NOTE } from './apply-sections.js';
 import { fitSummary, type FullReportLink, type SummarySection } from './fit-summary.js';
@@ -91,6 +92,8 @@ export type CommandReplyInput = ReplyBase &
         planId: string | null;
         /** The policy file when it is there but does not validate. */
         invalidPolicy?: InvalidPolicy | null;
+        /** The organization's cost and usage report, as the `ceos/compliance` check shows it. */
+        usage?: UsageReport | null;
       }
   );
 
@@ -152,7 +155,7 @@ export function renderCommandReply(input: CommandReplyInput): string {
       break;
     case 'report':
       planId = input.planId;
-      sections.push(...complianceSections(input.plan, planId, input.invalidPolicy ?? null));
+      sections.push(...complianceSections(input.plan, planId, input.invalidPolicy ?? null, input.usage ?? null));
       break;
   }
   const fullReport: FullReportLink = { planId, url: input.fullReportUrl ?? null };
@@ -208,6 +211,10 @@ function userStatusSection(user: UserSeatStatus, plan: Plan): SummarySection {
         )
         .join('\n')}`,
     );
+  }
+  if (user.warning !== null) {
+    const given = user.warning.warnedAt === plan.computedAt ? 'would be warned now' : `warned on ${formatDay(user.warning.warnedAt)}`;
+    lines.push(`- **Inactivity warning**: ${given}; the seat is cancelled on ${user.warning.dueOn} unless it is used before.`);
   }
   lines.push(`- **Reconciling now**: ${plannedFor(plan, user.login)}`);
   return { kind: 'text', markdown: lines.join('\n') };

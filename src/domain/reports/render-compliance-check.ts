@@ -8,6 +8,8 @@ import { planStatusLine, planTotalsSection } from './plan-sections.js';
 import { heldSection, safeguardNotice } from './safeguard-sections.js';
 import { type InvalidPolicy, invalidPolicySections } from './invalid-policy-sections.js';
 import { policyErrorAnnotation } from './render-policy-check.js';
+import type { UsageReport } from '../usage/usage-report.js';
+import { usageSections } from './usage-sections.js';
 import { violationSections } from './violation-sections.js';
 
 /** The plan whose remaining violations the `ceos/compliance` check reports. */
@@ -20,6 +22,8 @@ export interface ComplianceCheckInput {
   fullReportUrl?: string | null;
   /** The policy file when it is there but does not validate; null or absent when valid or absent. */
   invalidPolicy?: InvalidPolicy | null;
+  /** The organization's cost and usage report, shown after the violations; left out when absent. */
+  usage?: UsageReport | null;
 }
 
 /** Renders the `ceos/compliance` check run: the ways the organization still breaks its policy. */
@@ -33,7 +37,7 @@ export function renderComplianceCheck(input: ComplianceCheckInput): CheckRunRepo
     // Seats held outside the policy until an owner confirms are not compliance yet.
     conclusion: count === 0 && held === 0 ? 'success' : 'failure',
     title: `${count === 0 ? 'No violations' : plural(count, 'violation')}${heldTitle}`,
-    summary: fitSummary(complianceSections(input.plan, input.planId ?? null), {
+    summary: fitSummary(complianceSections(input.plan, input.planId ?? null, null, input.usage ?? null), {
       fullReport: { planId: input.planId ?? null, url: input.fullReportUrl ?? null },
     }).markdown,
     annotations: [],
@@ -41,10 +45,11 @@ export function renderComplianceCheck(input: ComplianceCheckInput): CheckRunRepo
 }
 
 /** The compliance report as sections, shared by the check run and the `/copilot report` reply. */
-export function complianceSections(plan: Plan, planId: string | null, invalidPolicy: InvalidPolicy | null = null): SummarySection[] {
+export function complianceSections(plan: Plan, planId: string | null, invalidPolicy: InvalidPolicy | null = null, usage: UsageReport | null = null): SummarySection[] {
+  const usagePart = usage === null ? [] : usageSections(usage);
   if (invalidPolicy !== null && invalidPolicy.errors.length > 0) {
     // The plan was made as if there were no policy; saying "no policy" would be wrong.
-    return [...invalidPolicySections(invalidPolicy), { kind: 'text', markdown: planFooter(plan, planId) }];
+    return [...invalidPolicySections(invalidPolicy), ...usagePart, { kind: 'text', markdown: planFooter(plan, planId) }];
   }
   const count = plan.violations.length;
   const intro = [
@@ -65,6 +70,7 @@ export function complianceSections(plan: Plan, planId: string | null, invalidPol
     ...(held === null ? [] : [held]),
     ...violationSections(plan.violations),
     planTotalsSection(plan),
+    ...usagePart,
     { kind: 'text', markdown: planFooter(plan, planId) },
   ];
 }
@@ -77,7 +83,7 @@ function renderInvalidCompliance(input: ComplianceCheckInput, invalid: InvalidPo
   return {
     conclusion: 'failure',
     title: `Policy invalid: ${plural(invalid.errors.length, 'problem')}; nothing is enforced`,
-    summary: fitSummary(complianceSections(input.plan, input.planId ?? null, invalid), {
+    summary: fitSummary(complianceSections(input.plan, input.planId ?? null, invalid, input.usage ?? null), {
       fullReport: { planId: input.planId ?? null, url: input.fullReportUrl ?? null },
     }).markdown,
     annotations: invalid.errors.map((error) => policyErrorAnnotation(error, invalid.path)),
