@@ -46,6 +46,7 @@ export const planReasonBody = z
     inactiveReason,
     z.object({ code: z.literal('readded_pending_cancellation'), grantedBy: grantReason, text: z.string() }),
     z.object({ code: z.literal('assigned_via_team'), team: z.string(), because: z.union([cancelReason, inactiveReason]).nullable(), text: z.string() }),
+    z.object({ code: z.literal('inactivity_warned'), days: z.number().int(), revokeAfterDays: z.number().int(), warnedAt: z.string().nullable(), dueOn: z.string(), text: z.string() }),
     z.object({ code: z.literal('pending_cancellation'), text: z.string() }),
     z.object({ code: z.literal('pending_cancellation_inactive'), days: z.number().int(), revokeAfterDays: z.number().int(), text: z.string() }),
     z.object({ code: z.literal('over_cap'), max: z.number().int(), text: z.string() }),
@@ -56,6 +57,15 @@ export const planReasonBody = z
 const planEntry = z.object({ login: z.string(), userId: z.number().int().nullable(), reason: planReasonBody });
 const seatCounts = z.object({ total: z.number().int(), perUser: z.number().int(), viaTeam: z.number().int(), pendingCancellation: z.number().int() });
 const seatManagementSetting = z.enum(['assign_all', 'assign_selected', 'disabled', 'unconfigured']);
+
+const warnedSeat = z.object({
+  login: z.string(),
+  userId: z.number().int(),
+  inactiveDays: z.number().int(),
+  inactiveSince: z.string(),
+  warnedAt: z.string(),
+  dueOn: z.string().describe('Day (YYYY-MM-DD, UTC) from which the seat is cancelled if still unused'),
+});
 
 /** A reconciliation plan as the planner makes it (camelCase keys: the stored plan format, version 1). */
 export const planBody = z
@@ -105,6 +115,15 @@ export const planBody = z
       })
       .optional()
       .describe("The mass-cancellation safeguard's verdict (enforce mode only)"),
+    inactivityWarnings: z
+      .object({
+        warnBeforeDays: z.number().int().nullable(),
+        toWarn: z.array(warnedSeat).describe('Seats entering the warning window, to warn now'),
+        warned: z.array(warnedSeat).describe('Every seat warned after the plan'),
+        toClear: z.array(z.object({ login: z.string(), userId: z.number().int(), because: z.enum(['activity', 'cancelled', 'not_applicable', 'not_due']) })),
+      })
+      .optional()
+      .describe('Inactivity warnings (`inactivity.warn_before_days`)'),
   })
   .describe('A plan');
 

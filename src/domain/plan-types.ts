@@ -81,6 +81,18 @@ export interface OrgSnapshot {
   billing: CopilotBilling;
 }
 
+/** A warning already given to a seat holder that the inactivity rule will cancel (inactivity.warn_before_days). */
+export interface SeatWarning {
+  /** GitHub user id of the seat holder. */
+  userId: number;
+  /** Login when warned. */
+  login: string;
+  /** When the warning was given (ISO 8601). */
+  warnedAt: string;
+  /** The seat's last activity (or assignment, when never used) the warning counted from (ISO 8601). */
+  inactiveSince: string;
+}
+
 /** Kind of a manual override. */
 export type OverrideKind = 'grant' | 'revoke';
 
@@ -126,6 +138,11 @@ export type PlanReason =
   | { code: 'revoked_by_override'; overrideId: string; actor: string; expiresAt: string | null; text: string }
   /** Unused for more than `inactivity.revoke_after_days` whole days. */
   | { code: 'inactive'; days: number; revokeAfterDays: number; neverUsed: boolean; text: string }
+  /**
+   * Inactive past the limit, but its warning (`inactivity.warn_before_days`) is not that many days
+   * old yet: kept until `dueOn`. `warnedAt` is null when the warning is given by this plan.
+   */
+  | { code: 'inactivity_warned'; days: number; revokeAfterDays: number; warnedAt: string | null; dueOn: string; text: string }
   /** The seat comes through a team and cannot be cancelled per user. */
   | { code: 'assigned_via_team'; team: string; because: CancelReason | InactiveReason | null; text: string }
   /** The seat is already pending cancellation and its holder is not wanted. */
@@ -256,6 +273,45 @@ export interface OverrideToRecord {
   expiresAt: string | null;
 }
 
+/** A seat warned (or to warn) before its inactivity cancellation. */
+export interface WarnedSeat {
+  /** Login as GitHub spells it. */
+  login: string;
+  /** GitHub user id of the seat holder. */
+  userId: number;
+  /** Whole days without use at the time of the plan. */
+  inactiveDays: number;
+  /** The last activity (or assignment, when never used) inactivity counts from (ISO 8601). */
+  inactiveSince: string;
+  /** When the warning was given (ISO 8601); the plan's time for a warning it gives. */
+  warnedAt: string;
+  /** Day (YYYY-MM-DD, UTC) from which the seat is cancelled if still unused. */
+  dueOn: string;
+}
+
+/** Why a warning ends. */
+export type WarningClearReason =
+  /** The seat was used after the warning. */
+  | 'activity'
+  /** The seat is cancelled for inactivity by this plan. */
+  | 'cancelled'
+  /** The inactivity rule no longer applies to the seat (exempt, grant override, not wanted, gone, or warnings switched off). */
+  | 'not_applicable'
+  /** The seat is no longer within the warning window (the policy's days changed). */
+  | 'not_due';
+
+/** The inactivity warnings of a plan (`inactivity.warn_before_days`). */
+export interface InactivityWarnings {
+  /** `inactivity.warn_before_days`, or null when warnings are off. */
+  warnBeforeDays: number | null;
+  /** Seats entering the warning window, not warned yet: to warn now, in login order. */
+  toWarn: WarnedSeat[];
+  /** Every seat warned after the plan (those to warn now included), in login order. */
+  warned: WarnedSeat[];
+  /** Warnings that end, and why. */
+  toClear: { login: string; userId: number; because: WarningClearReason }[];
+}
+
 /** How far the member list a plan was made from can be trusted. */
 export interface MembershipKnowledge {
   /**
@@ -344,4 +400,6 @@ export interface Plan {
   membership?: MembershipKnowledge;
   /** The mass-cancellation safeguard's verdict (enforce mode only); absent when it did not apply. */
   safeguard?: SafeguardVerdict;
+  /** Inactivity warnings; absent from plans with no policy, and from plans stored before warnings existed. */
+  inactivityWarnings?: InactivityWarnings;
 }

@@ -8,6 +8,7 @@ import { createOverrides, liftedOverrideEntries, listActiveOverrides, toSeatOver
 import { findPlan, finishPlan, recordChangeResults, storePlan, summarizeChanges, supersedeHeldPlans } from '../db/plans.js';
 import { lockApplyingPlan, recordPlanRun } from '../db/plan-reports.js';
 import { readStoredPolicy, savePolicy } from '../db/policies.js';
+import { listSeatWarnings } from '../db/seat-warnings.js';
 import type { Database } from '../db/schema.js';
 import type { AuditEntryInput } from '../domain/audit/audit-entry.js';
 import type { OrgSnapshot, Plan, PlanEntry } from '../domain/plan-types.js';
@@ -22,6 +23,7 @@ import { fetchCopilotSeats } from '../github/fetch-copilot-seats.js';
 import { type GraphqlClient, fetchOrgGraph } from '../github/fetch-org-graph.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
 import { fetchPolicyFile } from '../github/fetch-policy-file.js';
+import { settleInactivityWarnings } from './inactivity-warnings.js';
 import type { ReconcileJob } from './reconcile-queue.js';
 import { planAppliedKey, seatChangeKey, settleAbandonedPlansOfOrg } from './settle-plans.js';
 
@@ -165,6 +167,7 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
 
   const policy = await loadPolicy(deps, org, orgLogin);
   const overrides = (await listActiveOverrides(db, org, started)).map(toSeatOverride);
+  const warnings = await listSeatWarnings(db, org);
   const confirmation = job.confirmPlanId === undefined ? null : await loadConfirmation(db, org, job.confirmPlanId);
   let snapshot = await loadSnapshot(db, org, orgLogin);
   // An invalid policy changes nothing: it is planned as if absent and reported with its errors.
@@ -177,6 +180,7 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
         now: started.toISOString(),
         membership: { complete: membersAsOf !== null, asOf: membersAsOf?.toISOString() ?? null },
         unconfirmedLeavers,
+        warnings,
       },
       confirmation,
     );
@@ -371,6 +375,13 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
     // A held plan with nothing to add was applied too: it changed nothing, which its report says.
     if (awaitingConfirmation) outcome = { added: [], cancelled: [], failed: [] };
     await recordDomainEvents(db, [{ type: 'reconciliation.finished', org, payload: { planId, status, added: 0, cancelled: 0, failed: 0 } }]);
+  }
+  // Warnings tell people of cancellations to come, so only a run that may cancel gives them.
+  if (job.apply && plan.mode === 'enforce' && plan.status === 'ok' && policy.policy !== null) {
+    await settleInactivityWarnings(
+      { db, octokit: deps.octokit, log, now: deps.now, repository: deps.policyLocation.repository },
+      { org, orgLogin, policy: policy.policy, plan, planId, cancelled: outcome?.cancelled ?? [] },
+    );
   }
   log.info({ org, planId, status, adds: plan.toAdd.length, cancels: plan.toCancel.length, violations: plan.violations.length }, 'reconciliation finished');
   return { status, planId, plan, policy, outcome };

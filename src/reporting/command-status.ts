@@ -4,6 +4,7 @@ import { newestHeldPlan } from '../db/plans.js';
 import { listActiveOverrides, toSeatOverride } from '../db/overrides.js';
 import { readStoredPolicy } from '../db/policies.js';
 import type { Database } from '../db/schema.js';
+import { listSeatWarnings } from '../db/seat-warnings.js';
 import type { OrgSnapshot, Plan, SeatOverride } from '../domain/plan-types.js';
 import type { HeldPlanSummary } from '../domain/reports/safeguard-sections.js';
 import { planWithSafeguard } from '../domain/planner/safeguard.js';
@@ -40,16 +41,17 @@ export async function findHeldPlan(db: Kysely<Database>, org: string): Promise<H
 
 /** Plans from the mirror, without asking GitHub: what `status` and `report` answer from. */
 export async function planFromMirror(db: Kysely<Database>, org: string, orgLogin: string, now: Date, policyPath: string = POLICY_PATH): Promise<MirrorView> {
-  const [stored, snapshot, overrideRows, membership, heldPlan] = await Promise.all([
+  const [stored, snapshot, overrideRows, membership, heldPlan, warnings] = await Promise.all([
     readStoredPolicy(db, org),
     loadSnapshot(db, org, orgLogin),
     listActiveOverrides(db, org, now),
     mirrorMembership(db, org),
     findHeldPlan(db, org),
+    listSeatWarnings(db, org),
   ]);
   const policy = stored?.policy ?? null;
   const overrides = overrideRows.map(toSeatOverride);
-  const plan = planWithSafeguard({ policy, snapshot, overrides, now: now.toISOString(), membership });
+  const plan = planWithSafeguard({ policy, snapshot, overrides, now: now.toISOString(), membership, warnings });
   const errors = stored?.errors ?? null;
   const invalidPolicy = errors !== null && errors.length > 0 ? { errors, path: policyPath, blobSha: stored?.sha ?? null } : null;
   return { policy, snapshot, overrides, plan, heldPlan, invalidPolicy };
@@ -76,6 +78,7 @@ export function describeUserSeat(view: MirrorView, asked: string, now: Date): Us
     inactiveDays: since === null ? null : Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / DAY_MS)),
     rules: view.policy === null ? [] : policyRulesFor(view.policy, view.snapshot, logins, member?.login.toLowerCase() ?? key),
     overrides: view.overrides.filter((o) => (o.userId !== null && o.userId === id) || (o.userId === null && logins.has(o.login.toLowerCase()))),
+    warning: id === undefined ? null : (view.plan.inactivityWarnings?.warned.find((w) => w.userId === id) ?? null),
   };
 }
 

@@ -61,7 +61,33 @@ export interface FakeComment {
   reactions: { id: number; content: string; user: FakeAccount; createdAt: string }[];
 }
 
-/** A repository: its files per ref, pull request files, check runs and comments. */
+/** An issue as stored by the fake. */
+export interface FakeIssue {
+  /** Issue id. */
+  id: number;
+  /** Issue number in its repository. */
+  number: number;
+  /** Title. */
+  title: string;
+  /** Markdown body, or null. */
+  body: string | null;
+  /** Open or closed. */
+  state: 'open' | 'closed';
+  /** Why it was closed or reopened, or null. */
+  stateReason: string | null;
+  /** Author. */
+  user: FakeAccount;
+  /** ISO creation time. */
+  createdAt: string;
+  /** ISO time of the last change. */
+  updatedAt: string;
+  /** ISO time it was closed, or null. */
+  closedAt: string | null;
+  /** Every body it had, oldest first (the current one last), for tests that check edits in place. */
+  bodyHistory: (string | null)[];
+}
+
+/** A repository: its files per ref, pull request files, check runs, issues and comments. */
 export class FakeRepo {
   /** Branch the repository reports as default. */
   defaultBranch: string;
@@ -75,6 +101,8 @@ export class FakeRepo {
   readonly checkRuns = new Map<number, FakeCheckRun>();
   /** Comments by id. */
   readonly comments = new Map<number, FakeComment>();
+  /** Issues by number. */
+  readonly issues = new Map<number, FakeIssue>();
   /** Head commit sha of a branch, when a test set one (`setBranchHead`). */
   readonly branchHeads = new Map<string, string>();
 

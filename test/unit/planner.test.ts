@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CopilotSeat, OrgSnapshot, Plan, SeatOverride } from '../../src/domain/plan-types.js';
+import type { CopilotSeat, OrgSnapshot, Plan, SeatOverride, SeatWarning } from '../../src/domain/plan-types.js';
 import { planReconciliation } from '../../src/domain/planner/plan-reconciliation.js';
 import type { PlannerInput } from '../../src/domain/planner/plan-reconciliation.js';
 import { expandTeamMembers, indexTeams, isMemberOfTeams } from '../../src/domain/planner/team-members.js';
@@ -638,5 +638,135 @@ describe('identity by user id', () => {
       ['wraith', null, 'not_org_member'],
     ]);
     expect(logins(p.toAdd)).toEqual(['alice']);
+  });
+});
+
+describe('warnings before an inactivity cancellation (inactivity.warn_before_days)', () => {
+  // revoke_after_days 60, warn_before_days 14: seats unused for more than 46 days are warned.
+  const rule = (extra: Partial<NonNullable<PolicyInput['inactivity']>> = {}, mode: 'enforce' | 'report' = 'enforce') =>
+    policy({ mode, seats: { grant: { users: ['solo', 'boss'] } }, inactivity: { revoke_after_days: 60, warn_before_days: 14, ...extra } });
+  const dayOf = (iso: string) => iso.slice(0, 10);
+  const inDays = (days: number) => dayOf(new Date(Date.parse(NOW) + days * DAY).toISOString());
+  const warned = (login: string, userId: number, warnedDaysAgo: number, inactiveSince: string): SeatWarning => ({
+    login,
+    userId,
+    warnedAt: daysAgo(warnedDaysAgo),
+    inactiveSince,
+  });
+  const planWith = (p: Policy, seats: CopilotSeat[], warnings: SeatWarning[] = []) =>
+    planReconciliation({ policy: p, snapshot: org({ members: ['solo', 'boss'], seats }), overrides: [], now: NOW, membership: COMPLETE, warnings });
+
+  it.each([
+    { name: 'outside the window: no warning', unused: 46, given: null, toWarn: false, warnedDue: null, outcome: 'kept' },
+    { name: 'entering the window: warned now, due in 14 days', unused: 47, given: null, toWarn: true, warnedDue: inDays(14), outcome: 'kept' },
+    { name: 'already warned: not warned again', unused: 50, given: 3, toWarn: false, warnedDue: inDays(11), outcome: 'kept' },
+    { name: 'past the limit, never warned: warned now and left alone', unused: 61, given: null, toWarn: true, warnedDue: inDays(14), outcome: 'warned' },
+    { name: 'past the limit, warned 10 days ago: left alone until due', unused: 65, given: 10, toWarn: false, warnedDue: inDays(4), outcome: 'warned' },
+    { name: 'past the limit, warned exactly 14 days ago: cancelled', unused: 61, given: 14, toWarn: false, warnedDue: null, outcome: 'cancelled' },
+    { name: 'past the limit, warned 20 days ago: cancelled', unused: 75, given: 20, toWarn: false, warnedDue: null, outcome: 'cancelled' },
+  ])('$name', ({ unused, given, toWarn, warnedDue, outcome }) => {
+    const since = daysAgo(unused);
+    const p = planWith(rule(), [seat('solo', { lastActivityAt: since })], given === null ? [] : [warned('solo', 1, given, since)]);
+    const w = p.inactivityWarnings!;
+    expect(w.warnBeforeDays).toBe(14);
+    expect(logins(w.toWarn)).toEqual(toWarn ? ['solo'] : []);
+    expect(w.warned.map((e) => [e.login, e.dueOn])).toEqual(warnedDue === null ? [] : [['solo', warnedDue]]);
+    if (outcome === 'cancelled') {
+      expect(p.toCancel.map((e) => [e.login, e.reason.code])).toEqual([['solo', 'inactive']]);
+      expect(w.toClear).toEqual([{ login: 'solo', userId: 1, because: 'cancelled' }]);
+      expect(p.overridesToRecord.map((o) => o.login)).toEqual(['solo']);
+    } else {
+      expect(p.toCancel).toEqual([]);
+      expect(p.overridesToRecord).toEqual([]);
+      expect(w.toClear).toEqual([]);
+    }
+    if (outcome === 'warned') {
+      expect(p.leftAlone).toEqual([
+        {
+          login: 'solo',
+          userId: 1,
+          reason: {
+            code: 'inactivity_warned',
+            days: unused,
+            revokeAfterDays: 60,
+            warnedAt: given === null ? null : daysAgo(given),
+            dueOn: warnedDue,
+            text: `warned, cancellation due on ${warnedDue} (inactive ${unused} days, limit 60)`,
+          },
+        },
+      ]);
+    } else {
+      expect(p.leftAlone).toEqual([]);
+    }
+    // Warned seats are kept and counted as held after the plan.
+    expect(p.seats.after.total - p.toAdd.length).toBe(outcome === 'cancelled' ? 0 : 1);
+  });
+
+  it('a never-used seat counts from its assignment, and the due date is the later of the two rules', () => {
+    // Assigned 50 days ago and never used, warned yesterday.
+    const created = daysAgo(50);
+    const p = planWith(rule(), [seat('solo', { lastActivityAt: null, createdAt: created })], [warned('solo', 1, 1, created)]);
+    // Limit: 61 days after assignment = in 11 days; warning: 14 days after it was given = in 13 days.
+    expect(p.inactivityWarnings!.warned.map((e) => e.dueOn)).toEqual([inDays(13)]);
+  });
+
+  it('using the seat after the warning ends it, and no new warning comes before a new period of inactivity', () => {
+    const p = planWith(rule(), [seat('solo', { lastActivityAt: daysAgo(2) })], [warned('solo', 1, 5, daysAgo(52))]);
+    expect(p.inactivityWarnings).toEqual({ warnBeforeDays: 14, toWarn: [], warned: [], toClear: [{ login: 'solo', userId: 1, because: 'activity' }] });
+  });
+
+  it.each([
+    { name: 'an exempt user', extra: { exempt: { users: ['solo'] } }, seatFields: {} },
+    { name: 'a team-assigned seat', extra: {}, seatFields: { assigningTeamSlug: 'eng' } },
+    { name: 'a seat pending cancellation', extra: {}, seatFields: { pendingCancellationDate: dayOf(daysAgo(-3)) } },
+  ])('no warning for $name, and an earlier one ends', ({ extra, seatFields }) => {
+    const since = daysAgo(70);
+    const p = planWith(rule(extra), [seat('solo', { lastActivityAt: since, ...seatFields })], [warned('solo', 1, 3, since)]);
+    expect(p.inactivityWarnings).toEqual({ warnBeforeDays: 14, toWarn: [], warned: [], toClear: [{ login: 'solo', userId: 1, because: 'not_applicable' }] });
+  });
+
+  it('no warning for a seat held through a grant override', () => {
+    const s = org({ members: ['solo'], seats: [seat('solo', { lastActivityAt: daysAgo(70) })] });
+    const p = planReconciliation({ policy: rule(), snapshot: s, overrides: [override('solo', 'grant')], now: NOW, membership: COMPLETE });
+    expect(p.inactivityWarnings!.toWarn).toEqual([]);
+    expect(p.toCancel).toEqual([]);
+  });
+
+  it('warnings switched off: earlier warnings end and the inactivity rule cancels as before', () => {
+    const since = daysAgo(61);
+    const p = planWith(policy({ seats: { grant: { users: ['solo'] } }, inactivity: { revoke_after_days: 60 } }), [seat('solo', { lastActivityAt: since })], [warned('solo', 1, 2, since)]);
+    expect(codes(p.toCancel)).toEqual(['inactive']);
+    expect(p.inactivityWarnings).toEqual({ warnBeforeDays: null, toWarn: [], warned: [], toClear: [{ login: 'solo', userId: 1, because: 'not_applicable' }] });
+  });
+
+  it('a warned seat whose holder is no longer wanted is cancelled as not granted, and its warning ends', () => {
+    const since = daysAgo(50);
+    const p = planWith(policy({ mode: 'enforce', seats: { grant: { users: [] } }, inactivity: { revoke_after_days: 60, warn_before_days: 14 } }), [seat('solo', { lastActivityAt: since })], [warned('solo', 1, 2, since)]);
+    expect(codes(p.toCancel)).toEqual(['not_granted']);
+    expect(p.inactivityWarnings!.toClear).toEqual([{ login: 'solo', userId: 1, because: 'not_applicable' }]);
+  });
+
+  it('report mode plans the same warnings, and a warned seat is no violation', () => {
+    const p = planWith(rule({}, 'report'), [seat('solo', { lastActivityAt: daysAgo(61) }), seat('boss', { lastActivityAt: daysAgo(90) })], [warned('boss', 2, 20, daysAgo(90))]);
+    expect(codes(p.leftAlone)).toEqual(['inactivity_warned']);
+    expect(logins(p.inactivityWarnings!.toWarn)).toEqual(['solo']);
+    expect(p.toCancel.map((e) => e.login)).toEqual(['boss']);
+    expect(p.violations.map((v) => [v.code, v.login])).toEqual([['inactive_not_cancelled', 'boss']]);
+  });
+
+  it('a due cancellation held by the safeguard keeps its warning', () => {
+    const since = daysAgo(70);
+    const p = planReconciliation({
+      policy: rule(),
+      snapshot: org({ members: ['solo', 'boss'], seats: [seat('solo', { lastActivityAt: since })] }),
+      overrides: [],
+      now: NOW,
+      membership: COMPLETE,
+      warnings: [warned('solo', 1, 20, since)],
+      holdCancellations: [1],
+    });
+    expect(p.toCancel).toEqual([]);
+    expect(logins(p.inactivityWarnings!.warned)).toEqual(['solo']);
+    expect(p.inactivityWarnings!.toClear).toEqual([]);
   });
 });

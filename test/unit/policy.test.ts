@@ -131,6 +131,8 @@ describe('parsePolicy: invalid values', () => {
     { text: 'version: 1\nseats: { grant: {} }\ninactivity:\n', at: [3, 1], path: 'inactivity', message: expect.stringContaining('inactivity must be a mapping') },
     { text: 'version: 1\nseats: { grant: {} }\ninactivity:\n  exempt: {}\n', at: [3, 1], path: 'inactivity.revoke_after_days', message: 'inactivity.revoke_after_days is required' },
     { text: 'version: 1\nseats: { grant: {} }\ninactivity:\n  revoke_after_days: -5\n', at: [4, 22], path: 'inactivity.revoke_after_days', message: 'inactivity.revoke_after_days must be a positive whole number of days' },
+    { text: 'version: 1\nseats: { grant: {} }\ninactivity:\n  revoke_after_days: 30\n  warn_before_days: 30\n', at: [5, 21], path: 'inactivity.warn_before_days', message: 'inactivity.warn_before_days (30) must be less than inactivity.revoke_after_days (30)' },
+    { text: 'version: 1\nseats: { grant: {} }\ninactivity:\n  revoke_after_days: 30\n  warn_before_days: 0\n', at: [5, 21], path: 'inactivity.warn_before_days', message: 'inactivity.warn_before_days must be a positive whole number' },
     { text: 'version: 1\nseats: { grant: {} }\nbudget:\n  seat_price_usd: 0\n', at: [4, 19], path: 'budget.seat_price_usd', message: 'budget.seat_price_usd must be a positive amount in US dollars' },
     { text: 'version: 1\nseats: { grant: {} }\ncommands:\n  repositories: [acme/.github]\n', at: [4, 18], path: 'commands.repositories[0]', message: expect.stringContaining('not a repository name') },
     { text: 'version: 1\nseats: { grant: {} }\nschedule: "0 */6 * *"\n', at: [3, 11], path: 'schedule', message: expect.stringContaining('schedule must be a cron expression with 5 fields') },

@@ -302,12 +302,21 @@ describe('renderCommandReply', () => {
         inactiveDays: 75,
         rules: ['granted: member of platform'],
         overrides: [],
+        warning: null,
       },
     });
+    expect(reply).not.toContain('Inactivity warning');
     expect(reply).toContain('held since 2026-01-01, assigned to them');
     expect(reply).toContain('2026-03-18 in `vscode/1.99` (75 days ago)');
     expect(reply).toContain('granted: member of platform');
     expect(reply).toContain('**Reconciling now**: cancels the seat: inactive 75 days');
+  });
+
+  it("shows a user's inactivity warning and the day their seat is due for cancellation", () => {
+    const seat = { assigneeLogin: 'carol', assigneeId: 3, assigningTeamSlug: null, createdAt: '2026-01-01T00:00:00Z', lastActivityAt: '2026-03-18T10:00:00Z', lastActivityEditor: null, lastAuthenticatedAt: null, pendingCancellationDate: null, planType: 'business' as const };
+    const warning = { login: 'carol', userId: 3, inactiveDays: 50, inactiveSince: '2026-03-18T10:00:00Z', warnedAt: '2026-05-01T06:00:00.000Z', dueOn: '2026-05-15' };
+    const reply = renderCommandReply({ verb: 'status', scope: 'user', plan: makePlan(), user: { login: 'carol', orgMember: true, seat, inactiveDays: 50, rules: [], overrides: [], warning } });
+    expect(reply).toContain('**Inactivity warning**: warned on 2026-05-01; the seat is cancelled on 2026-05-15 unless it is used before.');
   });
 
   it('answers grant in report mode with the plan and says nothing was changed', () => {

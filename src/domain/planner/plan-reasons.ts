@@ -38,6 +38,14 @@ export const reasons = {
     neverUsed,
     text: `inactive ${days} days${neverUsed ? ' (never used)' : ''}, limit ${revokeAfterDays}`,
   }),
+  inactivityWarned: (days: number, revokeAfterDays: number, warnedAt: string | null, dueOn: string): PlanReason => ({
+    code: 'inactivity_warned',
+    days,
+    revokeAfterDays,
+    warnedAt,
+    dueOn,
+    text: `warned, cancellation due on ${dueOn} (inactive ${days} days, limit ${revokeAfterDays})`,
+  }),
   assignedViaTeam: (team: string, because: CancelReason | InactiveReason | null): PlanReason => ({
     code: 'assigned_via_team',
     team,

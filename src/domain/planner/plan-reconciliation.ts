@@ -14,6 +14,7 @@ import type {
   PlanWarning,
   SeatCounts,
   SeatOverride,
+  SeatWarning,
   Violation,
 } from '../plan-types.js';
 import type { Policy } from '../policy/policy-schema.js';
@@ -21,6 +22,7 @@ import { reasons } from './plan-reasons.js';
 import { predominantPlanType, roundUsd, seatPricer } from './seat-cost.js';
 import { expandTeamMembers, indexTeams } from './team-members.js';
 import type { TeamIndex } from './team-members.js';
+import { type WarningTracker, trackWarnings } from './inactivity-warnings.js';
 
 /** Everything the planner needs; it reads nothing else. */
 export interface PlannerInput {
@@ -47,6 +49,11 @@ export interface PlannerInput {
    * safeguard, see planWithSafeguard): their seats are kept and counted as held after the plan.
    */
   holdCancellations?: readonly number[];
+  /**
+   * Warnings already given to seat holders before an inactivity cancellation (when the policy has
+   * `inactivity.warn_before_days`): a warned seat is not cancelled before its warning is that old.
+   */
+  warnings?: readonly SeatWarning[];
 }
 
 const DAY_MS = 86_400_000;
@@ -152,14 +159,23 @@ function decide(id: number, rules: Rules): Decision {
   return { wanted: false, reason: reasons.notGranted() };
 }
 
+/** Whether the inactivity rule applies to a wanted person's seat at all. */
+function inactivityApplies(id: number, grant: GrantReason, policy: Policy, rules: Rules): boolean {
+  if (policy.inactivity === undefined) return false;
+  // An explicit grant override is an admin saying "keep this seat", used or not.
+  if (grant.code === 'granted_by_override') return false;
+  return !(rules.exemptUsers.has(id) || rules.exemptTeams.has(id));
+}
+
+/** Whole days a seat has gone unused at `nowMs` (since assignment when never used). */
+function inactiveDays(seat: CopilotSeat, nowMs: number): number {
+  return Math.floor((nowMs - Date.parse(seat.lastActivityAt ?? seat.createdAt)) / DAY_MS);
+}
+
 function inactivityOf(seat: CopilotSeat, id: number, grant: GrantReason, policy: Policy, rules: Rules, nowMs: number): InactiveReason | null {
   const rule = policy.inactivity;
-  if (rule === undefined) return null;
-  // An explicit grant override is an admin saying "keep this seat", used or not.
-  if (grant.code === 'granted_by_override') return null;
-  if (rules.exemptUsers.has(id) || rules.exemptTeams.has(id)) return null;
-  const since = seat.lastActivityAt ?? seat.createdAt;
-  const days = Math.floor((nowMs - Date.parse(since)) / DAY_MS);
+  if (rule === undefined || !inactivityApplies(id, grant, policy, rules)) return null;
+  const days = inactiveDays(seat, nowMs);
   return days > rule.revoke_after_days ? reasons.inactive(days, rule.revoke_after_days, seat.lastActivityAt === null) : null;
 }
 
@@ -301,6 +317,8 @@ export function planReconciliation(input: PlannerInput): Plan {
   let costBeforeCents = 0;
   let costAfterCents = 0;
 
+  const warnings: WarningTracker = trackWarnings(policy, input.warnings ?? [], input.now);
+
   const recordInactivity = (login: string, userId: number, inactive: InactiveReason) =>
     overridesToRecord.push({ login, userId, kind: 'revoke', reason: `inactive ${inactive.days} days`, expiresAt: null });
 
@@ -348,6 +366,16 @@ export function planReconciliation(input: PlannerInput): Plan {
       continue;
     }
 
+    // With warnings on, a wanted seat the inactivity rule will soon cancel is warned first, and an
+    // inactive one is cancelled only once its warning is old enough.
+    const watched = decision.wanted && inactivityApplies(userId, decision.grant, policy, rules);
+    const warning = watched ? warnings.observe(seat, inactiveDays(seat, nowMs)) : null;
+    if (warning?.notYetDue && inactive !== null) {
+      leftAlone.push({ login, userId, reason: reasons.inactivityWarned(inactive.days, inactive.revokeAfterDays, warning.warnedAt, warning.dueOn) });
+      keptPerUser++;
+      costAfterCents += seatCents;
+      continue;
+    }
     const cancelBecause = decision.wanted ? inactive : decision.reason;
     const unproven = cancelBecause?.code === 'not_org_member' && !membershipProven(userId);
     // A held cancellation is the safeguard's to report (plan.safeguard.held); the seat stays.
@@ -357,6 +385,7 @@ export function planReconciliation(input: PlannerInput): Plan {
       costAfterCents += seatCents;
       continue;
     }
+    if (warning !== null) warnings.cancelled(userId);
     toCancel.push({ login, userId, reason: cancelBecause });
     if (cancelBecause.code === 'inactive') recordInactivity(login, userId, cancelBecause);
     if (report) {
@@ -452,5 +481,6 @@ export function planReconciliation(input: PlannerInput): Plan {
     warnings: unknownTeamWarnings(policy, teams),
     overridesToRecord,
     membership: { complete: input.membership.complete, asOf: input.membership.asOf },
+    inactivityWarnings: warnings.result(),
   };
 }

@@ -110,10 +110,25 @@ const inactivitySchema = z.strictObject(
       .int({ error: 'inactivity.revoke_after_days must be a positive whole number of days' })
       .positive({ error: 'inactivity.revoke_after_days must be a positive whole number of days' })
       .describe('Cancel a seat unused for more than this many whole days (a never-used seat counts from its assignment).'),
+    warn_before_days: positiveWhole('inactivity.warn_before_days')
+      .optional()
+      .describe(
+        'Warn each seat holder this many days before the inactivity rule cancels their seat (less than revoke_after_days): one comment mentioning them on a tracking issue in the policy repository. A seat is never cancelled for inactivity before its warning is this many days old.',
+      ),
     exempt: audience('inactivity.exempt', 'Teams and users whose seats are never cancelled for inactivity.').optional(),
   },
-  { error: 'inactivity must be a mapping with "revoke_after_days" and optionally "exempt"' },
-);
+  { error: 'inactivity must be a mapping with "revoke_after_days" and optionally "warn_before_days" and "exempt"' },
+).superRefine((rule, ctx) => {
+  // A warning window as long as the limit would warn seats the day they are assigned.
+  if (rule.warn_before_days !== undefined && rule.warn_before_days >= rule.revoke_after_days) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['warn_before_days'],
+      input: rule.warn_before_days,
+      message: `inactivity.warn_before_days (${rule.warn_before_days}) must be less than inactivity.revoke_after_days (${rule.revoke_after_days})`,
+    });
+  }
+});
 
 const budgetSchema = z.strictObject(
   {

@@ -1,4 +1,4 @@
-import type { CopilotSeat, SeatOverride } from '../plan-types.js';
+import type { CopilotSeat, SeatOverride, WarnedSeat } from '../plan-types.js';
 
 /** What `/copilot status @user` reports about one person. */
 export interface UserSeatStatus {
@@ -14,4 +14,9 @@ export interface UserSeatStatus {
   rules: readonly string[];
   /** Overrides in force for them. */
   overrides: readonly SeatOverride[];
+  /**
+   * Their warning before an inactivity cancellation (`inactivity.warn_before_days`), or null. In
+   * enforce mode it is the warning given; in report mode, the one enforce mode would give.
+   */
+  warning: WarnedSeat | null;
 }
