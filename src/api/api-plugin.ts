@@ -12,6 +12,7 @@ import { ApiError, orgNotFound } from './api-error.js';
 import type { ApiDeps, ApiRoute } from './api-route.js';
 import { type AuthResult, authenticate, principalSeesOrg } from './authenticate.js';
 import { networkMatcher } from './client-networks.js';
+import { databaseRateLimitStore } from './rate-limit-store.js';
 import { authenticateSession } from './session-auth.js';
 import { type ApiPermission, roleAllows, rolesWith } from './roles.js';
 
@@ -73,6 +74,8 @@ export async function apiPlugin(app: FastifyInstance, deps: ApiDeps & { routes: 
   await app.register(rateLimit, {
     global: true,
     timeWindow: 60_000,
+    // In the database, every instance counts against the same limits; in memory, each its own.
+    ...(config.api.rateLimitStore === 'database' ? { store: databaseRateLimitStore(db) } : {}),
     keyGenerator: (request) => (request.apiAuth?.ok ? `key:${request.apiAuth.principal.id}` : `address:${request.ip}`),
     max: (_request, key) => (key.startsWith('key:') ? config.api.rateLimitPerKey : config.api.rateLimitPerAddress),
     errorResponseBuilder: (_request, context) =>

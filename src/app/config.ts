@@ -133,6 +133,8 @@ export interface ApiConfig {
   rateLimitPerKey: number;
   /** Requests a minute per client address for requests without a valid key. */
   rateLimitPerAddress: number;
+  /** Where rate-limit counters live: `memory` (each instance its own) or `database` (shared by instances). */
+  rateLimitStore: 'memory' | 'database';
 }
 
 /** How long each kind of data is kept, in days, and how the prune job deletes. */
@@ -264,6 +266,7 @@ const EnvSchema = z.object({
   CEOS_API_ALLOW_CIDRS: cidrList,
   CEOS_API_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).max(1_000_000).default(600),
   CEOS_API_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  CEOS_API_RATE_LIMIT_STORE: optionalText.pipe(z.enum(['memory', 'database'], 'must be memory or database').default('memory')),
   CEOS_SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional()),
   CEOS_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   CEOS_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://ceos.example.com' }).optional()),
@@ -371,6 +374,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       allowCidrs: e.CEOS_API_ALLOW_CIDRS,
       rateLimitPerKey: e.CEOS_API_RATE_LIMIT_PER_KEY,
       rateLimitPerAddress: e.CEOS_API_RATE_LIMIT_PER_ADDRESS,
+      rateLimitStore: e.CEOS_API_RATE_LIMIT_STORE,
     },
     dashboard: {
       sessionSecret: e.CEOS_SESSION_SECRET,

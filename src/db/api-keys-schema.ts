@@ -23,7 +23,16 @@ export interface ApiKeysTable {
   revoked_at: NullableTimestamp;
 }
 
+/** A rate-limit counter shared by instances: requests of one key or client address in the current window. */
+export interface ApiRateLimitsTable {
+  /** `key:<id>` or `address:<ip>`. */
+  key: string;
+  count: number;
+  window_start: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 /** Tables of the management API. */
 export interface ApiKeysTables {
   api_keys: ApiKeysTable;
+  api_rate_limits: ApiRateLimitsTable;
 }

@@ -70,7 +70,7 @@ describe('loadConfig', () => {
         jobDays: 7,
         batchSize: 2000,
       },
-      api: { bootstrapAdminKey: undefined, corsOrigins: [], allowCidrs: [], rateLimitPerKey: 600, rateLimitPerAddress: 60 },
+      api: { bootstrapAdminKey: undefined, corsOrigins: [], allowCidrs: [], rateLimitPerKey: 600, rateLimitPerAddress: 60, rateLimitStore: 'memory' },
       dashboard: { sessionSecret: undefined, sessionHours: 12, publicUrl: undefined, trustForwardedProto: false, githubClientId: undefined, githubClientSecret: undefined, githubWebUrl: 'https://github.com' },
     });
     expect(hasAppCredentials(config)).toBe(false);
@@ -269,5 +269,13 @@ describe('loadConfig: dashboard', () => {
     expect(() => loadConfig({ CEOS_SESSION_SECRET: 'short' })).toThrow(/CEOS_SESSION_SECRET: must be at least 32 characters/);
     expect(() => loadConfig({ CEOS_PUBLIC_URL: 'ftp://ceos.example.com' })).toThrow(/CEOS_PUBLIC_URL/);
     expect(() => loadConfig({ GITHUB_CLIENT_ID: 'Iv1.abc' })).toThrow(/GITHUB_CLIENT_SECRET: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or neither/);
+  });
+});
+
+describe('loadConfig: API rate-limit store', () => {
+  it('keeps counters in memory unless told to share them through the database, and refuses anything else', () => {
+    expect(loadConfig({}).api.rateLimitStore).toBe('memory');
+    expect(loadConfig({ CEOS_API_RATE_LIMIT_STORE: 'database' }).api.rateLimitStore).toBe('database');
+    expect(() => loadConfig({ CEOS_API_RATE_LIMIT_STORE: 'redis' })).toThrow(/CEOS_API_RATE_LIMIT_STORE: must be memory or database/);
   });
 });
