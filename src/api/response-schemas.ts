@@ -223,6 +223,8 @@ export const planRunStatus = z.enum([
 ]);
 
 // Compile-time checks: each schema's output and the domain type it describes are the same type.
+// "'true' is not assignable to type 'false'" below means a domain type changed: make its schema
+// above say the same, so the OpenAPI document keeps describing what the API answers.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const checks: [
   Same<z.output<typeof planBody>, Plan>,
