@@ -125,6 +125,23 @@ describe(`dashboard in Chromium (${backend})`, () => {
     await context.close();
   });
 
+  it('shows a wrong key\'s error by the field, and signing in again from that page works', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${ceos.url}/`);
+    await page.getByLabel('API key').fill(`ceos_${'x'.repeat(43)}`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('This is not a valid API key.');
+    expect(await page.getByLabel('API key').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('API key').fill(key);
+    await Promise.all([page.waitForURL(`${ceos.url}/`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await page.waitForSelector('table#orgs');
+    // The refused attempt's 401 is the only error the browser reports.
+    expect(errors).toEqual(['Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    await context.close();
+  });
+
   it('fits a 375×812 phone without horizontal scrolling, charts drawn, without console errors', async () => {
     const context = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const { page, errors } = await openOrgPage(context);

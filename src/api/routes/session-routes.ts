@@ -37,7 +37,9 @@ const signInBody = z.object({ key: z.string().trim().min(1, 'send the API key as
 export async function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): Promise<void> {
   const { db, config } = deps;
   const secret = sessionSecret(config, deps.log);
-  await app.register(helmet, { global: true });
+  // A failed form sign-in answers the form again from this URL: like the dashboard's pages, it
+  // keeps the referrer on the same origin, so the browser's next post names its Origin.
+  await app.register(helmet, { global: true, referrerPolicy: { policy: 'same-origin' } });
   // Loads the cookie codec that session-cookie.ts signs and parses with; cookies are read where needed, not on every request.
   await app.register(fastifyCookie, { hook: false });
   if (config.api.allowCidrs.length > 0) {
