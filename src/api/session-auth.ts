@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../app/config.js';
+import { touchApiKey } from '../db/api-keys.js';
 import type { Database } from '../db/schema.js';
 import { ApiError } from './api-error.js';
 import type { AuthResult } from './authenticate.js';
@@ -40,5 +41,7 @@ export async function authenticateSession(request: FastifyRequest, deps: Session
     const problem = csrfProblem(request, found.session.csrfToken, deps.config.dashboard);
     if (problem) throw new ApiError(403, 'csrf_failed', `Refused: ${problem}. A signed-in browser must send the page's CSRF token.`);
   }
+  // A key used through a session is used: its last_used_at moves as with a Bearer request.
+  if (found.session.kind === 'api_key') await touchApiKey(deps.db, found.session.principal.id, new Date());
   return { ok: true, principal: found.session.principal };
 }

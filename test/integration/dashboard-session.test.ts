@@ -52,7 +52,10 @@ describe(`dashboard sessions (${backend})`, () => {
     // Served over plain HTTP, and no proxy is trusted: not Secure.
     expect(attributes).not.toContain('Secure');
     expect(csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await ceos.database.db.updateTable('api_keys').set({ last_used_at: null }).where('prefix', '=', key.slice(0, 13)).execute();
     expect((await get('/api/v1/orgs/acme/seats', cookie)).statusCode).toBe(200);
+    // Using the API through the session counts as using the key.
+    expect((await ceos.database.db.selectFrom('api_keys').select('last_used_at').where('prefix', '=', key.slice(0, 13)).executeTakeFirstOrThrow()).last_used_at).not.toBeNull();
     const page = await get('/orgs/acme', cookie);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('id="seats-held" data-value="3"');
