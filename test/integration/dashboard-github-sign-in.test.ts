@@ -82,6 +82,15 @@ describe(`sign-in with GitHub (${backend})`, () => {
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain('data-confirm-plan=');
     }
+    // Confirming through the API with the GitHub session is audited under the person's login.
+    const { cookie } = await signInWithGitHub('u075');
+    const held = await ceos.database.db.selectFrom('plans').select('id').where('status', '=', 'awaiting_confirmation').executeTakeFirstOrThrow();
+    const home = await ceos.server.inject({ method: 'GET', url: '/', headers: { host: HOST, cookie: cookie! } });
+    const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(home.body)?.[1] ?? '';
+    const confirmed = await ceos.server.inject({ method: 'POST', url: `/api/v1/orgs/acme/plans/${held.id}/confirm`, headers: { host: HOST, cookie: cookie!, origin: `http://${HOST}`, 'x-csrf-token': csrf, 'content-type': 'application/json' }, payload: '{}' });
+    expect(confirmed.statusCode).toBe(202);
+    const entry = await ceos.database.db.selectFrom('audit_log').select(['actor', 'actor_type']).where('action', '=', 'plan.confirmed').executeTakeFirstOrThrow();
+    expect(entry).toEqual({ actor: 'u075', actor_type: 'user' });
     expect(fake.violations).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { readStoredPolicy } from '../../db/policies.js';
 import type { Plan } from '../../domain/plan-types.js';
 import { type PolicyError, parsePolicy } from '../../domain/policy/parse-policy.js';
 import { RECONCILE_QUEUE, enqueueReconcile } from '../../jobs/reconcile-queue.js';
+import { actorTypeOf } from '../../domain/audit/audit-entry.js';
 import { confirmPlan } from '../../operations/confirm-plan.js';
 import { ApiError, notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
@@ -185,7 +186,7 @@ export const planRoutes = [
     async handler({ params, installation, principal, deps, now }) {
       const outcome = await confirmPlan(
         { db: deps.db, boss: deps.boss },
-        { org: installation.org, installationId: Number(installation.id), planId: params.id, actor: principal.actor, actorType: 'api_key', trigger: 'api', details: { via: 'api' }, at: now },
+        { org: installation.org, installationId: Number(installation.id), planId: params.id, actor: principal.actor, actorType: actorTypeOf(principal.actor), trigger: 'api', details: { via: 'api' }, at: now },
       );
       switch (outcome.kind) {
         case 'confirmed':
