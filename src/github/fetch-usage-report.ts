@@ -1,5 +1,6 @@
 import type { UsageReportKind } from '../domain/usage/parse-usage-records.js';
 import type { GitHubOctokit } from './github-octokit.js';
+import type { DownloadFile, DownloadedFile } from './usage-file-download.js';
 import { ndjsonLines } from './usage-ndjson-lines.js';
 
 /**
@@ -58,10 +59,10 @@ export async function requestReportLinks(octokit: GitHubOctokit, org: string, re
   }
 }
 
-/** What downloading a report needs: the Octokit for report calls, `fetch` for the files. */
+/** What downloading a report needs: the Octokit for report calls, `download` for the files. */
 export interface UsageDownloadDeps {
   octokit: GitHubOctokit;
-  fetch: typeof globalThis.fetch;
+  download: DownloadFile;
   /** Aborts downloads with the job (the Octokit's requests carry the job's signal already). */
   signal?: AbortSignal;
 }
@@ -95,17 +96,17 @@ export async function streamUsageReport(
   const count = answer.links.length;
   let lines = 0;
   for (let index = 0; index < count; index++) {
-    let response = await download(deps, answer.links[index]!);
+    let response = await deps.download(answer.links[index]!, deps.signal);
     if (response.status === 403) {
-      await response.body?.cancel();
+      response.discard();
       answer = await requestReportLinks(deps.octokit, input.org, input.report, input.day);
       if (answer.kind === 'no_data' || answer.links.length !== count) {
         throw new UsageDownloadError(`the ${input.report} report of ${input.day} changed while it was downloaded; collect the day again`);
       }
-      response = await download(deps, answer.links[index]!);
+      response = await deps.download(answer.links[index]!, deps.signal);
     }
-    if (!response.ok || response.body === null) {
-      await response.body?.cancel();
+    if (response.status !== 200) {
+      response.discard();
       throw new UsageDownloadError(`downloading file ${index + 1} of ${count} of the ${input.report} report of ${input.day} failed: HTTP ${response.status}`);
     }
     for await (const { text } of ndjsonLines(response.body)) {
@@ -117,7 +118,4 @@ export async function streamUsageReport(
   return { status: 'data', links: count, lines };
 }
 
-function download(deps: UsageDownloadDeps, link: string): Promise<Response> {
-  // No Authorization header: the signature is in the URL, and the token must not leave GitHub.
-  return deps.fetch(link, { headers: { accept: 'application/x-ndjson, application/json;q=0.9, */*;q=0.1' }, redirect: 'follow', signal: deps.signal });
-}
+export type { DownloadedFile };

@@ -30,6 +30,7 @@ import {
 import { currentDeadline } from '../engine/job-deadline.js';
 import { runWithinDeadline } from '../engine/run-within-deadline.js';
 import { UsageUnavailableError, streamUsageReport } from '../github/fetch-usage-report.js';
+import { type DownloadFile, downloadFile } from '../github/usage-file-download.js';
 import type { GitHubOctokit } from '../github/github-octokit.js';
 import {
   COLLECT_USAGE_ALL_QUEUE,
@@ -44,7 +45,8 @@ import { logJobFailures } from './log-job-failures.js';
 export interface CollectUsageDeps {
   db: Kysely<Database>;
   octokit: GitHubOctokit;
-  fetch: typeof globalThis.fetch;
+  /** Fetches report files (no credentials: the links are signed). */
+  download: DownloadFile;
   log: Logger;
   now: () => Date;
   metrics?: Pick<Metrics, 'usageRowsStored'>;
@@ -81,7 +83,7 @@ interface DayResult {
  * inside the transaction, so a day is stored whole or not at all.
  */
 export async function collectUsageDay(deps: CollectUsageDeps, org: string, login: string, day: string): Promise<DayResult> {
-  const download = { octokit: deps.octokit, fetch: deps.fetch, signal: deps.signal };
+  const download = { octokit: deps.octokit, download: deps.download, signal: deps.signal };
   const now = deps.now();
 
   const teamsOf = new Map<number, Pick<UserTeamRecord, 'slug' | 'teamId'>[]>();
@@ -104,10 +106,18 @@ export async function collectUsageDay(deps: CollectUsageDeps, org: string, login
     const seen = new Set<number>();
     let batch = new Map<number, UserUsageRecord>();
     let userRows = 0;
+    // One insert in flight while the next batch is parsed: the database and the parsing overlap.
+    // Its failure is seen at the next flush (or the last), and fails the transaction.
+    let inFlight: Promise<void> = Promise.resolve();
     const flush = async () => {
       if (batch.size === 0) return;
-      userRows += await insertUserDays(trx, org, [...batch.values()]);
+      const rows = [...batch.values()];
       batch = new Map();
+      await inFlight;
+      inFlight = insertUserDays(trx, org, rows).then((n) => {
+        userRows += n;
+      });
+      inFlight.catch(() => undefined);
     };
     const users = await streamUsageReport(download, { org: login, report: 'users', day }, async (text, line) => {
       const record = parseUserUsageLine(text, line, day);
@@ -118,6 +128,7 @@ export async function collectUsageDay(deps: CollectUsageDeps, org: string, login
       if (batch.size >= USER_DAY_BATCH) await flush();
     });
     await flush();
+    await inFlight;
     const teamRows = await insertTeamDays(trx, org, day, [...teams.values()]);
     await replaceOrgDay(trx, org, day, orgRecord, now);
     await upsertReportDay(trx, { org, report: 'users', day, status: users.status, links: users.links, records: users.lines, now });
@@ -183,7 +194,7 @@ export interface UsageWorkerDeps {
   probot: Probot;
   log: Logger;
   metrics: Metrics;
-  fetch?: typeof globalThis.fetch;
+  download?: DownloadFile;
   now?: () => Date;
 }
 
@@ -210,7 +221,7 @@ export async function startUsageWorkers(deps: UsageWorkerDeps): Promise<void> {
         try {
           const octokit = await probot.auth(data.installationId);
           const result = await collectOrgUsage(
-            { db, octokit, fetch: deps.fetch ?? globalThis.fetch, log: log.child({ org: data.org, job: job!.id }), now, metrics, signal: currentDeadline()?.signal },
+            { db, octokit, download: deps.download ?? downloadFile, log: log.child({ org: data.org, job: job!.id }), now, metrics, signal: currentDeadline()?.signal },
             data,
           );
           metrics.usageCollections.inc({ org: data.org, outcome: result.status });

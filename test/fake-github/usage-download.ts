@@ -20,7 +20,10 @@ export async function writeUsageDownload(res: ServerResponse, answer: DownloadAn
     const flowing = res.write(chunk);
     chunk = '';
     // A client that goes away mid-file closes the response: stop instead of waiting for a drain.
-    if (!flowing) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!flowing) {
+      const done = new AbortController();
+      await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]).finally(() => done.abort());
+    }
     if (res.destroyed) return;
   }
   res.end(chunk);

@@ -13,6 +13,7 @@ import * as apiKeys from './2026-12-01T1400-api-keys.js';
 import * as usage from './2026-12-02T1000-usage.js';
 import * as sessions from './2026-12-02T1100-sessions.js';
 import * as apiRateLimits from './2026-12-02T1300-api-rate-limits.js';
+import * as usageUserDaysByDay from './2026-12-02T1410-usage-user-days-by-day.js';
 
 /**
  * Every migration, by name. Listed statically so the compiled app and the tests see the same set
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1000-usage': usage,
   '2026-12-02T1100-sessions': sessions,
   '2026-12-02T1300-api-rate-limits': apiRateLimits,
+  '2026-12-02T1410-usage-user-days-by-day': usageUserDaysByDay,
 };
