@@ -18,8 +18,8 @@ header.top button{background:transparent;color:#fff;border:1px solid #8c959f}
 main{max-width:72rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.125rem;margin:0 0 .75rem}
-section.card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin:0 0 1rem;min-width:0}
-.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,20rem),1fr))}
+section.card,.card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin:0 0 1rem;min-width:0}
+.grid{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,26rem),1fr))}
 .figures{display:grid;gap:.75rem;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));margin:0 0 1rem;padding:0;list-style:none}
 .figures li{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.75rem}
 .figures .value{display:block;font-size:1.75rem;font-weight:600}

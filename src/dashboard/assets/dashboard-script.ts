@@ -22,7 +22,8 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
       series: series,
       scales: { x: { time: true }, y: spec.unit === '%' ? { range: [0, 100] } : {} },
       axes: [{ stroke: '#57606a' }, { stroke: '#57606a', size: 60 }],
-      legend: { live: true },
+      // Labels only: the numbers behind each chart are in the table below it.
+      legend: { live: false },
     }, [spec.x].concat(spec.y), el);
     el.setAttribute('data-drawn', 'true');
     el.setAttribute('data-points', String(spec.x.length));
