@@ -12,6 +12,7 @@ import * as planHolds from './2026-12-01T1200-plan-holds.js';
 import * as apiKeys from './2026-12-01T1400-api-keys.js';
 import * as usage from './2026-12-02T1000-usage.js';
 import * as sessions from './2026-12-02T1100-sessions.js';
+import * as seatWarnings from './2026-12-02T1200-seat-warnings.js';
 import * as apiRateLimits from './2026-12-02T1300-api-rate-limits.js';
 import * as usageUserDaysByDay from './2026-12-02T1410-usage-user-days-by-day.js';
 
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T2100-retention': retention,
   '2026-12-02T1000-usage': usage,
   '2026-12-02T1100-sessions': sessions,
+  '2026-12-02T1200-seat-warnings': seatWarnings,
   '2026-12-02T1300-api-rate-limits': apiRateLimits,
   '2026-12-02T1410-usage-user-days-by-day': usageUserDaysByDay,
 };
