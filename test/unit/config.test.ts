@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       deliveryLeaseSeconds: 30,
       deliveryDeadlineSeconds: 60,
       workerBusyConcurrency: 4,
+      workerMaxLagSeconds: 10,
       deliveryMaxAttempts: 8,
       deliveryRetryBaseSeconds: 5,
       recoverySchedule: '*/15 * * * *',
@@ -71,6 +72,7 @@ describe('loadConfig', () => {
         batchSize: 2000,
       },
       api: { bootstrapAdminKey: undefined, corsOrigins: [], allowCidrs: [], rateLimitPerKey: 600, rateLimitPerAddress: 60, rateLimitStore: 'memory' },
+      usage: { enabled: true, schedule: '23 6 * * *' },
       dashboard: { sessionSecret: undefined, sessionHours: 12, publicUrl: undefined, trustForwardedProto: false, githubClientId: undefined, githubClientSecret: undefined, githubWebUrl: 'https://github.com' },
     });
     expect(hasAppCredentials(config)).toBe(false);
