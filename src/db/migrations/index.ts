@@ -15,6 +15,7 @@ import * as sessions from './2026-12-02T1100-sessions.js';
 import * as seatWarnings from './2026-12-02T1200-seat-warnings.js';
 import * as apiRateLimits from './2026-12-02T1300-api-rate-limits.js';
 import * as usageUserDaysByDay from './2026-12-02T1410-usage-user-days-by-day.js';
+import * as usageUserDaysByUser from './2026-12-02T1420-usage-user-days-by-user.js';
 
 /**
  * Every migration, by name. Listed statically so the compiled app and the tests see the same set
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1200-seat-warnings': seatWarnings,
   '2026-12-02T1300-api-rate-limits': apiRateLimits,
   '2026-12-02T1410-usage-user-days-by-day': usageUserDaysByDay,
+  '2026-12-02T1420-usage-user-days-by-user': usageUserDaysByUser,
 };
