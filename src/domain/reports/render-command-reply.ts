@@ -212,6 +212,10 @@ function userStatusSection(user: UserSeatStatus, plan: Plan): SummarySection {
         .join('\n')}`,
     );
   }
+  if (user.warning !== null) {
+    const given = user.warning.warnedAt === plan.computedAt ? 'would be warned now' : `warned on ${formatDay(user.warning.warnedAt)}`;
+    lines.push(`- **Inactivity warning**: ${given}; the seat is cancelled on ${user.warning.dueOn} unless it is used before.`);
+  }
   lines.push(`- **Reconciling now**: ${plannedFor(plan, user.login)}`);
   return { kind: 'text', markdown: lines.join('\n') };
 }
