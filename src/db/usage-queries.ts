@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { SeatDay, UsageCounts, UsageDay } from '../domain/usage/usage-series.js';
 import type { CollectionStatus } from '../domain/usage/usage-report.js';
 import type { TeamSeats } from '../domain/usage/utilization.js';
+import { withChildTeams } from '../domain/usage/team-tree.js';
 import type { Database } from './schema.js';
 
 // Reads of usage analytics, shaped for the domain functions in src/domain/usage/. Each takes the
@@ -234,25 +235,30 @@ export async function readSeatCounts(db: Kysely<Database>, org: string, inactive
 /**
  * Every team's seats: those held by members of the team or of any of its child teams, each
  * seat once per team (DECISIONS 1), by plan, with the inactive ones. Teams whose members hold no
- * seat are left out. In one statement: the team tree is walked in SQL, so an organization of
- * 20,000 members is never loaded into memory for it.
+ * seat are left out. The team tree is folded here (a few hundred rows) and handed to SQL as
+ * (team, descendant) pairs: a recursive CTE made the planner expect millions of rows and compile
+ * the query (JIT), which cost more than the query itself.
  */
 export async function readTeamSeats(db: Kysely<Database>, org: string, inactiveCutoff: Date): Promise<TeamSeats[]> {
+  const tree = await readTeamTree(db, org);
+  if (tree.length === 0) return [];
+  const roots: string[] = [];
+  const slugs: string[] = [];
+  for (const team of tree) {
+    for (const slug of withChildTeams(tree, [team.slug])) {
+      roots.push(team.slug);
+      slugs.push(slug);
+    }
+  }
   const { rows } = await sql<{ root: string; plan_type: string; held: string; inactive: string }>`
-    with recursive teams as (
-      select slug, lower(parent_slug) as parent from org_teams where org = ${org} and present
-    ), tree(root, slug) as (
-      select slug, slug from teams
-      union
-      select tree.root, t.slug from tree join teams t on t.parent = lower(tree.slug)
-    ), holders as (
-      select distinct tree.root, s.user_id, s.plan_type, coalesce(s.last_activity_at, s.created_at) <= ${inactiveCutoff} as inactive
-      from tree
+    with holders as (
+      select distinct tree.root, m.user_id
+      from unnest(${roots}::text[], ${slugs}::text[]) as tree(root, slug)
       join org_team_members m on m.org = ${org} and m.team_slug = tree.slug and m.present
-      join copilot_seats s on s.org = ${org} and s.user_id = m.user_id
     )
-    select root, plan_type, count(*) as held, count(*) filter (where inactive) as inactive
-    from holders group by root, plan_type`.execute(db);
+    select h.root, s.plan_type, count(*) as held, count(*) filter (where coalesce(s.last_activity_at, s.created_at) <= ${inactiveCutoff}) as inactive
+    from holders h join copilot_seats s on s.org = ${org} and s.user_id = h.user_id
+    group by h.root, s.plan_type`.execute(db);
   const teams = new Map<string, { slug: string; heldByPlan: Record<string, number>; inactiveByPlan: Record<string, number> }>();
   for (const r of rows) {
     let t = teams.get(r.root);
@@ -305,21 +311,22 @@ export interface OverrideSeat {
 
 /** Seats whose holder has a grant override in force (matched by user id, or by login for overrides recorded without one). */
 export async function readGrantOverrideSeats(db: Kysely<Database>, org: string, now: Date): Promise<OverrideSeat[]> {
+  // From the few overrides to the seats (index probes), not from every seat to its overrides.
+  const active = db
+    .selectFrom('seat_overrides as o')
+    .where('o.org', '=', org)
+    .where('o.kind', '=', 'grant')
+    .where('o.lifted_at', 'is', null)
+    .where((w) => w.or([w('o.expires_at', 'is', null), w('o.expires_at', '>', now)]));
   const rows = await db
     .selectFrom('copilot_seats as s')
     .select(['s.user_id', 's.login', 's.login_key'])
     .where('s.org', '=', org)
     .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('seat_overrides as o')
-          .select('o.id')
-          .where('o.org', '=', org)
-          .where('o.kind', '=', 'grant')
-          .where('o.lifted_at', 'is', null)
-          .where((w) => w.or([w('o.expires_at', 'is', null), w('o.expires_at', '>', now)]))
-          .where((w) => w.or([w('o.user_id', '=', w.ref('s.user_id')), w.and([w('o.user_id', 'is', null), w('o.login_key', '=', w.ref('s.login_key'))])])),
-      ),
+      eb.or([
+        eb('s.user_id', 'in', active.select('o.user_id').where('o.user_id', 'is not', null).$narrowType<{ user_id: string }>()),
+        eb('s.login_key', 'in', active.select('o.login_key').where('o.user_id', 'is', null)),
+      ]),
     )
     .execute();
   return rows.map((r) => ({ userId: String(r.user_id), login: r.login, loginKey: r.login_key }));
@@ -329,19 +336,15 @@ export async function readGrantOverrideSeats(db: Kysely<Database>, org: string, 
 export async function readUserActiveDays(db: Kysely<Database>, org: string, userIds: readonly string[], range: DayRange): Promise<Map<string, number>> {
   const result = new Map<string, number>();
   if (userIds.length === 0) return result;
-  const rows = await db
-    .selectFrom('usage_user_days')
-    .select((eb) => ['user_id', eb.fn.countAll<string>().as('days')])
-    .where('org', '=', org)
-    .where('user_id', 'in', [...userIds])
-    .where('day', '>=', range.from)
-    .where('day', '<=', range.to)
-    .groupBy('user_id')
-    .execute();
-  for (const r of rows) result.set(String(r.user_id), Number(r.days));
+  // One index range per person (usage_user_days_org_user), never the whole window of every
+  // person (20,000 people × 28 days) that the day-first primary key would give.
+  const { rows } = await sql<{ user_id: string; days: string }>`
+    select u.id as user_id,
+      (select count(*) from usage_user_days d where d.org = ${org} and d.user_id = u.id and d.day >= ${range.from}::date and d.day <= ${range.to}::date) as days
+    from unnest(${[...userIds]}::bigint[]) as u(id)`.execute(db);
+  for (const r of rows) if (Number(r.days) > 0) result.set(String(r.user_id), Number(r.days));
   return result;
 }
-
 
 /** An organization CEOS is installed on, for lists across organizations. */
 export interface UsageOrg {
