@@ -7,6 +7,7 @@ import type { MirrorTables } from './mirror-schema.js';
 import type { SessionsTables } from './sessions-schema.js';
 import type { UsageTables } from './usage-schema.js';
 import type { WarningsTables } from './warnings-schema.js';
+import type { RequestsTables } from './requests-schema.js';
 
 /** Delivery status in the inbox. */
 export type DeliveryStatus = 'received' | 'processing' | 'processed' | 'failed' | 'dead';
@@ -48,6 +49,6 @@ export interface InboxTables {
 }
 
 /** The CEOS database: each area declares its tables in its own file. */
-export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables, ApiKeysTables, UsageTables, SessionsTables, WarningsTables {}
+export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables, ApiKeysTables, UsageTables, SessionsTables, WarningsTables, RequestsTables {}
 
 export type Delivery = Selectable<DeliveriesTable>;

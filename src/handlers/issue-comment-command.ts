@@ -8,7 +8,7 @@ import { parseCommands } from '../domain/commands/parse-commands.js';
 import { MAX_COMMANDS_PER_COMMENT, renderSkippedLines } from '../domain/commands/render-skipped-lines.js';
 import { POLICY_DEFAULTS } from '../domain/policy/policy-schema.js';
 import { reactToIssueComment } from '../github/comments.js';
-import { checkCommandPermission, isBotCommenter } from '../operations/command-permission.js';
+import { checkCommandPermission, fetchOrgRole, isBotCommenter } from '../operations/command-permission.js';
 import { enqueueCommentCommands } from '../jobs/command-queue.js';
 import type { HandlerDeps } from './handler-deps.js';
 import { issueCommentEventSchema, parsePayload } from './payload-schemas.js';
@@ -66,10 +66,15 @@ export function registerIssueCommentCommandHandlers(app: Probot, deps: HandlerDe
       { org, orgLogin, commenter: author, commandTeams: policy?.commands?.teams ?? POLICY_DEFAULTS.commandTeams },
     );
     if (permission.decision === 'ignore') return;
-    const allowed = permission.decision === 'allow';
+    // Any member may ask for a seat: a comment of `/copilot request` lines only is theirs to give.
+    const requestsOnly = lines.every((l) => l.kind === 'command' && l.command.verb === 'request');
+    const requester = permission.decision === 'refuse' && requestsOnly && (await fetchOrgRole(context.octokit, orgLogin, author.login)) !== null;
+    const allowed = permission.decision === 'allow' || requester;
     const standing =
       permission.decision === 'refuse'
-        ? 'not an organization owner or a member of a command team'
+        ? requester
+          ? 'organization member asking for a seat'
+          : 'not an organization owner or a member of a command team'
         : permission.via === 'org-owner'
           ? 'organization owner'
           : `member of the command team ${permission.team ?? ''}`;

@@ -26,6 +26,7 @@ import { describeUserSeat, planFromMirror } from '../reporting/command-status.js
 import { loadOrgUsageReport } from '../reporting/org-usage-report.js';
 import { foldIntoDebouncedReconcile } from './debounced-reconcile.js';
 import { enqueueReconcile } from './reconcile-queue.js';
+import { pendingRequestLogins, runSeatApproval, runSeatDecline, runSeatRequest } from './seat-request-commands.js';
 
 /** What the command worker needs. */
 export interface CommandWorkerDeps {
@@ -152,6 +153,7 @@ async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<Comman
             lastReconciledAt: last === null ? null : last.toISOString(),
             heldPlan: view.heldPlan,
             invalidPolicy: view.invalidPolicy,
+            pendingRequests: await pendingRequestLogins(deps.db, row.org),
           }),
           status: 'done',
         };
@@ -173,6 +175,12 @@ async function runCommand(deps: CommandRunDeps, row: CommandRow): Promise<Comman
       return null;
     case 'confirm':
       return confirmHeldPlan(deps, row, command.planId, installation.account_login, now);
+    case 'request':
+      return runSeatRequest(deps, row, command, installation.account_login, now);
+    case 'approve':
+      return runSeatApproval(deps, row, command, installation.account_login, now);
+    case 'decline':
+      return runSeatDecline(deps, row, command, installation.account_login, now);
   }
 }
 

@@ -24,6 +24,7 @@ import { type GraphqlClient, fetchOrgGraph } from '../github/fetch-org-graph.js'
 import type { GitHubOctokit } from '../github/github-octokit.js';
 import { fetchPolicyFile } from '../github/fetch-policy-file.js';
 import { settleInactivityWarnings } from './inactivity-warnings.js';
+import { expireStaleRequests } from './expire-seat-requests.js';
 import type { ReconcileJob } from './reconcile-queue.js';
 import { planAppliedKey, seatChangeKey, settleAbandonedPlansOfOrg } from './settle-plans.js';
 
@@ -383,6 +384,8 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
       { org, orgLogin, policy: policy.policy, plan, planId, cancelled: outcome?.cancelled ?? [] },
     );
   }
+  const expireAfter = policy.policy?.requests?.expire_after_days;
+  if (job.apply && expireAfter !== undefined) await expireStaleRequests({ db, octokit: deps.octokit, log, now: deps.now }, org, expireAfter);
   log.info({ org, planId, status, adds: plan.toAdd.length, cancels: plan.toCancel.length, violations: plan.violations.length }, 'reconciliation finished');
   return { status, planId, plan, policy, outcome };
 }

@@ -104,9 +104,11 @@ export function answerFromRun(row: CommandRow, result: ReconcileResult): Command
       break;
     case 'grant':
     case 'revoke':
+    case 'approve':
+      // An approval is a grant override for each person; its answer says what the run did with it.
       input = {
         ...base,
-        verb: command.verb,
+        verb: command.verb === 'approve' ? 'grant' : command.verb,
         command: { logins: command.logins, duration: command.duration, reason: command.reason },
         expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
         outcome: outcomeOf(result),

@@ -8,6 +8,7 @@ import { listSeatWarnings } from '../db/seat-warnings.js';
 import type { OrgSnapshot, Plan, SeatOverride } from '../domain/plan-types.js';
 import type { HeldPlanSummary } from '../domain/reports/safeguard-sections.js';
 import { planWithSafeguard } from '../domain/planner/safeguard.js';
+import type { PlannerInput } from '../domain/planner/plan-reconciliation.js';
 import { type TeamIndex, expandTeamMembers, indexTeams } from '../domain/planner/team-members.js';
 import { POLICY_PATH, type Policy } from '../domain/policy/policy-schema.js';
 import type { InvalidPolicy } from '../domain/reports/invalid-policy-sections.js';
@@ -25,6 +26,8 @@ export interface MirrorView {
   overrides: SeatOverride[];
   /** A dry-run plan computed from the above. */
   plan: Plan;
+  /** What the plan was made from, to plan again with a change (an approval). */
+  input: PlannerInput;
   /** The newest plan whose cancellations wait for an owner's confirmation, or null. */
   heldPlan: HeldPlanSummary | null;
   /** The policy file as last read when it is there but does not validate, else null. */
@@ -51,10 +54,11 @@ export async function planFromMirror(db: Kysely<Database>, org: string, orgLogin
   ]);
   const policy = stored?.policy ?? null;
   const overrides = overrideRows.map(toSeatOverride);
-  const plan = planWithSafeguard({ policy, snapshot, overrides, now: now.toISOString(), membership, warnings });
+  const input: PlannerInput = { policy, snapshot, overrides, now: now.toISOString(), membership, warnings };
+  const plan = planWithSafeguard(input);
   const errors = stored?.errors ?? null;
   const invalidPolicy = errors !== null && errors.length > 0 ? { errors, path: policyPath, blobSha: stored?.sha ?? null } : null;
-  return { policy, snapshot, overrides, plan, heldPlan, invalidPolicy };
+  return { policy, snapshot, overrides, plan, input, heldPlan, invalidPolicy };
 }
 
 /**

@@ -34,6 +34,10 @@ describe('parseCommands: verbs', () => {
     ['/copilot report', { verb: 'report' }],
     ['/copilot grant @alice', { verb: 'grant', logins: ['alice'], duration: null, reason: null }],
     ['/copilot revoke @bob', { verb: 'revoke', logins: ['bob'], duration: null, reason: null }],
+    ['/copilot request', { verb: 'request', reason: null }],
+    ['/copilot request --reason "pairing on the API"', { verb: 'request', reason: 'pairing on the API' }],
+    ['/copilot approve @ann, @Bo --for 90d --reason ok', { verb: 'approve', logins: ['ann', 'Bo'], duration: { text: '90d', hours: 2160 }, reason: 'ok' }],
+    ['/copilot decline @ann --reason "not now"', { verb: 'decline', login: 'ann', reason: 'not now' }],
   ])('%s', (body, expected) => {
     expect(command(body)).toEqual(expected);
   });
@@ -111,6 +115,12 @@ describe('parseCommands: usage errors', () => {
     ['/copilot apply --force', /takes no arguments/],
     ['/copilot status @alice @bob', /at most one user/],
     ['/copilot grant', /needs at least one user/],
+    ['/copilot request @alice', /asks a seat for yourself and takes no user/],
+    ['/copilot request --for 30d', /its only option is `--reason`/],
+    ['/copilot decline', /needs at least one user/],
+    ['/copilot decline @a @b', /`\/copilot decline` takes one user/],
+    ['/copilot approve', /needs at least one user/],
+    ['/copilot aprove @a', /Did you mean `\/copilot approve`\?/],
     ['/copilot grant --for 30d', /needs at least one user/],
     ['/copilot grant alice', /Write users with `@`: `@alice` instead of `alice`/],
     ['/copilot grant @-alice', /`@-alice` is not a valid GitHub login/],
@@ -245,7 +255,7 @@ describe('parseCommandDuration', () => {
 
 describe('COMMAND_USAGE', () => {
   it('names every command', () => {
-    for (const verb of ['help', 'status', 'plan', 'apply', 'grant', 'revoke', 'report']) {
+    for (const verb of ['help', 'status', 'plan', 'apply', 'grant', 'revoke', 'report', 'request', 'approve', 'decline']) {
       expect(COMMAND_USAGE).toContain(`/copilot ${verb}`);
     }
   });

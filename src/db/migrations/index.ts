@@ -13,6 +13,7 @@ import * as apiKeys from './2026-12-01T1400-api-keys.js';
 import * as usage from './2026-12-02T1000-usage.js';
 import * as sessions from './2026-12-02T1100-sessions.js';
 import * as seatWarnings from './2026-12-02T1200-seat-warnings.js';
+import * as seatRequests from './2026-12-02T1210-seat-requests.js';
 import * as apiRateLimits from './2026-12-02T1300-api-rate-limits.js';
 import * as usageUserDaysByDay from './2026-12-02T1410-usage-user-days-by-day.js';
 import * as usageUserDaysByUser from './2026-12-02T1420-usage-user-days-by-user.js';
@@ -36,6 +37,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1000-usage': usage,
   '2026-12-02T1100-sessions': sessions,
   '2026-12-02T1200-seat-warnings': seatWarnings,
+  '2026-12-02T1210-seat-requests': seatRequests,
   '2026-12-02T1300-api-rate-limits': apiRateLimits,
   '2026-12-02T1410-usage-user-days-by-day': usageUserDaysByDay,
   '2026-12-02T1420-usage-user-days-by-user': usageUserDaysByUser,

@@ -25,7 +25,10 @@ export type Command =
   | ({ verb: 'grant' } & SeatOverrideCommand)
   | ({ verb: 'revoke' } & SeatOverrideCommand)
   | { verb: 'report' }
-  | { verb: 'confirm'; /** The held plan to confirm, or `null` for the newest. */ planId: string | null };
+  | { verb: 'confirm'; /** The held plan to confirm, or `null` for the newest. */ planId: string | null }
+  | { verb: 'request'; /** Why the commenter asks for a seat; `null` when not given. */ reason: string | null }
+  | ({ verb: 'approve' } & SeatOverrideCommand)
+  | { verb: 'decline'; /** The requester (without `@`). */ login: string; /** Why; `null` when not given. */ reason: string | null };
 
 /** The verbs `/copilot` understands. */
 export type CommandVerb = Command['verb'];

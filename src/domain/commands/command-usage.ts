@@ -11,10 +11,13 @@ export const COMMAND_USAGE = `**\`/copilot\` commands**
 | \`/copilot grant @user… [--for 30d] [--reason "…"]\` | Gives the users a seat whatever the policy says, for the given time or until the override is removed. |
 | \`/copilot revoke @user… [--for 30d] [--reason "…"]\` | Takes the users' seats away whatever the policy says, for the given time or until the override is removed. |
 | \`/copilot report\` | Shows the compliance report: seats held outside the policy, inactive seats, the cap and the budget. |
+| \`/copilot request [--reason "…"]\` | Asks for a Copilot seat for yourself. Any organization member may ask; an approver answers. |
+| \`/copilot approve @user… [--for 90d] [--reason "…"]\` | Approves the users' seat requests (or gives a member a seat without one): a grant override each, and the seats at once, within the cap and the budget. |
+| \`/copilot decline @user [--reason "…"]\` | Declines a user's seat request and tells them. |
 | \`/copilot confirm [plan id]\` | Confirms the cancellations a plan held for being over \`safeguards.max_cancellations\` (the newest held plan unless an id is given). CEOS plans again and cancels the held seats that are still due. Organization owners only. |
 
 - Write users as \`@login\`, separated by spaces or commas; several users can be given at once.
 - \`--for\` takes a whole number of hours, days or weeks (\`12h\`, \`30d\`, \`2w\`), at most 365 days.
 - \`--reason\` takes one word, or several words in quotes: \`--reason "joins the pilot"\`.
-- Only organization owners and members of the policy's \`commands.teams\` (child teams included) can use these commands.
+- Only organization owners and members of the policy's \`commands.teams\` (child teams included) can use these commands; any member may use \`/copilot request\`.
 `;

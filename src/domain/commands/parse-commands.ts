@@ -10,7 +10,7 @@ export const MAX_LOGINS_PER_COMMAND = 100;
 /** The longest `--reason` accepted, in characters. */
 export const MAX_REASON_LENGTH = 500;
 
-const VERBS: readonly CommandVerb[] = ['help', 'status', 'plan', 'apply', 'grant', 'revoke', 'report', 'confirm'];
+const VERBS: readonly CommandVerb[] = ['help', 'status', 'plan', 'apply', 'grant', 'revoke', 'report', 'confirm', 'request', 'approve', 'decline'];
 
 const PLAN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -92,6 +92,11 @@ function parseCommandLine(rest: string): LineResult {
       return parseOverride(verb, args);
     case 'confirm':
       return parseConfirm(args);
+    case 'approve':
+      return parseOverride(verb, args);
+    case 'request':
+    case 'decline':
+      return parseRequestVerb(verb, args);
     default:
       return { ok: false, message: unknownVerbMessage(first.value) };
   }
@@ -122,7 +127,24 @@ function parseConfirm(args: readonly CommandToken[]): LineResult {
   return { ok: true, command: { verb: 'confirm', planId: id.toLowerCase() } };
 }
 
-function parseOverride(verb: 'grant' | 'revoke', args: readonly CommandToken[]): LineResult {
+/**
+ * `request [--reason "…"]` takes no user; `decline @login [--reason "…"]` exactly one. Both are
+ * read with the grammar of `grant` (the same quoting and option rules), then checked.
+ */
+function parseRequestVerb(verb: 'request' | 'decline', args: readonly CommandToken[]): LineResult {
+  const atLogins = args.filter((a) => a.value.startsWith('@'));
+  if (verb === 'request' && atLogins.length > 0) {
+    return { ok: false, message: '`/copilot request` asks a seat for yourself and takes no user: `/copilot request --reason "joining the pilot"`.' };
+  }
+  const parsed = parseOverride(verb, verb === 'request' ? [{ value: '@placeholder', quoted: false, startsQuoted: false }, ...args] : args, ['reason']);
+  if (!parsed.ok) return parsed;
+  const { logins, reason } = parsed.command as { logins: string[]; reason: string | null };
+  if (verb === 'request') return { ok: true, command: { verb, reason } };
+  if (logins.length !== 1) return { ok: false, message: '`/copilot decline` takes one user: `/copilot decline @octocat --reason "not in the pilot"`.' };
+  return { ok: true, command: { verb, login: logins[0]!, reason } };
+}
+
+function parseOverride(verb: 'grant' | 'revoke' | 'approve' | 'request' | 'decline', args: readonly CommandToken[], options: readonly string[] = ['for', 'reason']): LineResult {
   const logins: string[] = [];
   let duration: CommandDuration | null = null;
   let reason: string | null = null;
@@ -134,10 +156,13 @@ function parseOverride(verb: 'grant' | 'revoke', args: readonly CommandToken[]):
     const option = readOptionName(token);
     if (option !== null) {
       bareReasonJustRead = false;
-      if (option.name !== 'for' && option.name !== 'reason') {
+      if (!options.includes(option.name)) {
         return {
           ok: false,
-          message: `\`--${option.name}\` is not an option of \`/copilot ${verb}\`: the options are \`--for\` and \`--reason\`.`,
+          message:
+            options.length === 1
+              ? `\`--${option.name}\` is not an option of \`/copilot ${verb}\`: its only option is \`--reason\`.`
+              : `\`--${option.name}\` is not an option of \`/copilot ${verb}\`: the options are \`--for\` and \`--reason\`.`,
         };
       }
       if (seenOptions.has(option.name)) {
@@ -213,7 +238,7 @@ function parseOverride(verb: 'grant' | 'revoke', args: readonly CommandToken[]):
       message: `\`/copilot ${verb}\` names ${unique.length} users: give at most ${MAX_LOGINS_PER_COMMAND} per command, or add a team to the policy instead.`,
     };
   }
-  return { ok: true, command: { verb, logins: unique, duration, reason } };
+  return { ok: true, command: { verb, logins: unique, duration, reason } as Command };
 }
 
 type LoginResult = { ok: true; login: string } | { ok: false; message: string };

@@ -156,6 +156,22 @@ const commandsSchema = z.strictObject(
   { error: 'commands must be a mapping with "teams" and/or "repositories"' },
 );
 
+const requestsSchema = z.strictObject(
+  {
+    auto_approve: z
+      .strictObject(
+        { teams: teamList('requests.auto_approve.teams') },
+        { error: 'requests.auto_approve must be a mapping with "teams"' },
+      )
+      .optional()
+      .describe('Seat requests (/copilot request) from members of these teams (child teams included) are approved at once, within the seat cap and the budget.'),
+    expire_after_days: positiveWhole('requests.expire_after_days')
+      .optional()
+      .describe('Pending seat requests older than this many days are closed with a note to the requester.'),
+  },
+  { error: 'requests must be a mapping with "auto_approve" and/or "expire_after_days"' },
+);
+
 const MAX_CANCELLATIONS_MESSAGE =
   'safeguards.max_cancellations must be a positive whole number of seats (e.g. 25) or a percentage of the seats held in quotes (e.g. "10%")';
 
@@ -208,6 +224,7 @@ export const policySchema = z
         .default(POLICY_DEFAULTS.schedule)
         .describe('Reconciliation schedule (5-field cron, UTC).'),
       commands: commandsSchema.optional().describe('Who may use /copilot commands, and where.'),
+      requests: requestsSchema.optional().describe('Seat requests made with /copilot request.'),
       safeguards: safeguardsSchema.optional().describe('Limits that hold a plan for an owner\'s confirmation instead of applying it whole.'),
     },
     { error: 'the policy must be a mapping of keys, starting with "version: 1"' },

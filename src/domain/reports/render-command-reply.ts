@@ -52,6 +52,8 @@ export type CommandReplyInput = ReplyBase &
         heldPlan?: HeldPlanSummary | null;
         /** The policy file when it is there but does not validate. */
         invalidPolicy?: InvalidPolicy | null;
+        /** Logins with a pending seat request (`/copilot request`), oldest first. */
+        pendingRequests?: readonly string[];
       }
     | {
         verb: 'status';
@@ -109,7 +111,7 @@ export function renderCommandReply(input: CommandReplyInput): string {
     case 'status':
       if (input.scope === 'org') {
         planId = input.planId;
-        sections.push(...orgStatusSections(input.plan, input.lastReconciledAt, input.invalidPolicy ?? null), ...heldPlanSections(input.heldPlan ?? null), {
+        sections.push(...orgStatusSections(input.plan, input.lastReconciledAt, input.invalidPolicy ?? null), ...pendingRequestSections(input.pendingRequests ?? []), ...heldPlanSections(input.heldPlan ?? null), {
           kind: 'text',
           markdown: planFooter(input.plan, planId),
         });
@@ -179,6 +181,13 @@ function orgStatusSections(plan: Plan, lastReconciledAt: string | null, invalidP
   const status = planStatusLine(plan);
   if (status !== null) lines.push('', status);
   return [{ kind: 'text', markdown: lines.join('\n') }];
+}
+
+function pendingRequestSections(logins: readonly string[]): SummarySection[] {
+  if (logins.length === 0) return [];
+  const shown = logins.slice(0, 20).map(formatLogin).join(', ');
+  const more = logins.length > 20 ? ` and ${formatCount(logins.length - 20)} more` : '';
+  return [{ kind: 'text', markdown: `**Seat requests**: ${plural(logins.length, 'pending request')}: ${shown}${more}. Approve with \`/copilot approve @login\` or decline with \`/copilot decline @login\`.` }];
 }
 
 function userStatusSection(user: UserSeatStatus, plan: Plan): SummarySection {
