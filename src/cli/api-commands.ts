@@ -146,14 +146,16 @@ export function registerApiCommands(program: Command, withDatabase: WithDatabase
         // Page by page in login order, as the API does: a large organization is never held in memory whole.
         for await (const rows of seatPages(db, installation.org, filter)) {
           const items = rows.map((r) => seatItem(seatFromRow(r), now));
-          if (format === 'jsonl') out(items.map((s) => JSON.stringify(s)).join('\n'));
-          else if (format === 'json') {
+          if (format === 'jsonl') {
+            out(items.map((s) => JSON.stringify(s)).join('\n'));
+          } else if (format === 'json') {
             // One item is held back, so the last one is printed without a trailing comma.
             const lines = items.map((s) => `  ${JSON.stringify(s)}`);
             out([count === 0 ? '[' : `${held},`, ...lines.slice(0, -1).map((l) => `${l},`)].join('\n'));
             held = lines[lines.length - 1]!;
+          } else {
+            out(table.rows(items.map((s) => [s.login, String(s.inactive_days), s.last_activity_at ?? 'never', s.assigning_team ?? '', s.pending_cancellation_date ?? ''])));
           }
-          else out(table.rows(items.map((s) => [s.login, String(s.inactive_days), s.last_activity_at ?? 'never', s.assigning_team ?? '', s.pending_cancellation_date ?? ''])));
           count += items.length;
           await drained();
         }
