@@ -6,6 +6,7 @@ import { keyRoutes } from './routes/key-routes.js';
 import { orgRoutes } from './routes/org-routes.js';
 import { overrideRoutes } from './routes/override-routes.js';
 import { planRoutes } from './routes/plan-routes.js';
+import { requestRoutes } from './routes/request-routes.js';
 import { usageRefreshRoutes } from './routes/usage-refresh-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
 
@@ -15,6 +16,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...orgRoutes,
   ...planRoutes,
   ...overrideRoutes,
+  ...requestRoutes,
   ...auditRoutes,
   ...deliveryRoutes,
   ...keyRoutes,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiRoute } from '../../src/api/api-route.js';
 import { dryRunPlan } from '../../src/api/org-views.js';
 import { API_ROUTES } from '../../src/api/route-table.js';
+import { upsertPendingRequest } from '../../src/db/seat-requests.js';
 import { insertDeliveries } from '../../src/db/deliveries.js';
 import { storePlan } from '../../src/db/plans.js';
 import { readStoredPolicy, savePolicy } from '../../src/db/policies.js';
@@ -155,6 +156,20 @@ describe(`management API success bodies (${backend})`, () => {
     await call('GET', '/api/v1/usage');
     await call('GET', '/api/v1/orgs/acme/usage/collection');
     await call('POST', '/api/v1/orgs/acme/usage/refresh', {});
+  });
+
+  it('seat requests: list, approve and decline answer as documented', async () => {
+    const { db } = ceos.database;
+    const at = new Date();
+    const asked = await upsertPendingRequest(db, { org: 'acme', login: 'carol', userId: 3, reason: 'pairing', repository: 'Acme/.github', issueNumber: 1, commentId: 5 }, at);
+    const other = await upsertPendingRequest(db, { org: 'acme', login: 'bob', userId: 2, reason: null, repository: null, issueNumber: null, commentId: null }, at);
+    const pending = await call('GET', '/api/v1/orgs/acme/requests?state=pending');
+    expect(pending.items.map((r: { login: string }) => r.login).sort()).toEqual(['bob', 'carol']);
+    const approved = await call('POST', `/api/v1/orgs/acme/requests/${asked.row.id}/approve`, { reason: 'welcome', expires_in_days: 90 });
+    expect(approved).toMatchObject({ state: 'approved', decision_reason: 'welcome' });
+    const declined = await call('POST', `/api/v1/orgs/acme/requests/${other.row.id}/decline`, {});
+    expect(declined.state).toBe('declined');
+    expect((await call('GET', '/api/v1/orgs/acme/requests?state=pending')).items).toEqual([]);
   });
 
   it('every route was seen answering with success', () => {
