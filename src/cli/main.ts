@@ -9,6 +9,7 @@ import type { DeliveryStatus } from '../db/schema.js';
 import { registerApiCommands } from './api-commands.js';
 import { registerAuditCommands } from './audit-command.js';
 import { CliUserError, registerPlanCommands } from './plans-command.js';
+import { registerRequestCommands } from './requests-command.js';
 import { formatTable } from './format-table.js';
 import { registerUsageCommands } from './usage-command.js';
 
@@ -163,6 +164,7 @@ deliveries
 registerAuditCommands(program, withDatabase, out);
 registerApiCommands(program, withDatabase, out);
 registerPlanCommands(program, withDatabase, out, () => createLogger('warn'));
+registerRequestCommands(program, withDatabase, out, () => createLogger('warn'));
 registerUsageCommands(program, withDatabase, out, () => createLogger('warn'));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
