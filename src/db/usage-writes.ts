@@ -5,8 +5,8 @@ import type { UsageReportName } from './usage-schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Rows per insert: 11 arrays of 2,000 values keep each statement small and the round trips few. */
-export const USER_DAY_BATCH = 2000;
+/** Rows per insert: 11 arrays of 1,000 values keep each statement small and the round trips few. */
+export const USER_DAY_BATCH = 1000;
 
 /** Removes an organization's rows of one day from the users report (and the team rows built from it). */
 export async function deleteUserDays(trx: Db, org: string, day: string): Promise<void> {

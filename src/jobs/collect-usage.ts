@@ -86,19 +86,21 @@ export async function collectUsageDay(deps: CollectUsageDeps, org: string, login
   const download = { octokit: deps.octokit, download: deps.download, signal: deps.signal };
   const now = deps.now();
 
+  // The user-teams pairs and the organization's record are read side by side, before the users.
   const teamsOf = new Map<number, Pick<UserTeamRecord, 'slug' | 'teamId'>[]>();
-  const userTeams = await streamUsageReport(download, { org: login, report: 'user_teams', day }, (text, line) => {
-    const pair = parseUserTeamLine(text, line, day);
-    const list = teamsOf.get(pair.userId) ?? [];
-    if (!list.some((t) => t.slug === pair.slug)) list.push({ slug: pair.slug, teamId: pair.teamId });
-    teamsOf.set(pair.userId, list);
-  });
-
   let orgRecord: OrgUsageRecord | null = null;
-  const orgReport = await streamUsageReport(download, { org: login, report: 'organization', day }, (text, line) => {
-    // One record a day; were there more, the last one wins, as a re-collected day does.
-    orgRecord = parseOrgUsageLine(text, line, day);
-  });
+  const [userTeams, orgReport] = await Promise.all([
+    streamUsageReport(download, { org: login, report: 'user_teams', day }, (text, line) => {
+      const pair = parseUserTeamLine(text, line, day);
+      const list = teamsOf.get(pair.userId) ?? [];
+      if (!list.some((t) => t.slug === pair.slug)) list.push({ slug: pair.slug, teamId: pair.teamId });
+      teamsOf.set(pair.userId, list);
+    }),
+    streamUsageReport(download, { org: login, report: 'organization', day }, (text, line) => {
+      // One record a day; were there more, the last one wins, as a re-collected day does.
+      orgRecord = parseOrgUsageLine(text, line, day);
+    }),
+  ]);
 
   return deps.db.transaction().execute(async (trx) => {
     await deleteUserDays(trx, org, day);
