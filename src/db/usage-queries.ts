@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { SeatDay, UsageCounts, UsageDay } from '../domain/usage/usage-series.js';
 import type { CollectionStatus } from '../domain/usage/usage-report.js';
 import type { TeamSeats } from '../domain/usage/utilization.js';
-import { withChildTeams } from '../domain/usage/team-tree.js';
+import { subtrees } from '../domain/usage/team-tree.js';
 import type { Database } from './schema.js';
 
 // Reads of usage analytics, shaped for the domain functions in src/domain/usage/. Each takes the
@@ -244,9 +244,9 @@ export async function readTeamSeats(db: Kysely<Database>, org: string, inactiveC
   if (tree.length === 0) return [];
   const roots: string[] = [];
   const slugs: string[] = [];
-  for (const team of tree) {
-    for (const slug of withChildTeams(tree, [team.slug])) {
-      roots.push(team.slug);
+  for (const [root, below] of subtrees(tree)) {
+    for (const slug of below) {
+      roots.push(root);
       slugs.push(slug);
     }
   }

@@ -3,7 +3,7 @@ import { backtest, fillDays, forecastSeats, holdoutDays, holtLinear, leastSquare
 import { recommend, usesDaily } from '../../src/domain/usage/recommendations.js';
 import { idleDays, inactiveCutoff, isInactive } from '../../src/domain/usage/seat-activity.js';
 import { costArithmetic, costOfSeats } from '../../src/domain/usage/seat-cost.js';
-import { withChildTeams } from '../../src/domain/usage/team-tree.js';
+import { subtrees, withChildTeams } from '../../src/domain/usage/team-tree.js';
 import { addDays, eachDay, isDay, monthStart, weekStart } from '../../src/domain/usage/usage-days.js';
 import { buildUsageReport, usageReportCsv, type UsageReportInput } from '../../src/domain/usage/usage-report.js';
 import { summarizeUsage, usageSeries, type UsageDay } from '../../src/domain/usage/usage-series.js';
@@ -99,6 +99,12 @@ describe('utilization', () => {
     ];
     expect(withChildTeams(tree, ['ENG']).sort()).toEqual(['eng', 'eng-web', 'eng-web-ui']);
     expect(withChildTeams(tree, ['nope'])).toEqual([]);
+    expect(Object.fromEntries([...subtrees(tree)].map(([k, v]) => [k, [...v].sort()]))).toEqual({
+      eng: ['eng', 'eng-web', 'eng-web-ui'],
+      'eng-web': ['eng-web', 'eng-web-ui'],
+      'eng-web-ui': ['eng-web-ui'],
+      ops: ['ops'],
+    });
   });
 });
 
