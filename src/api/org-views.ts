@@ -6,6 +6,7 @@ import { loadSnapshot, mirrorMembership } from '../db/mirror.js';
 import { readStoredPolicy } from '../db/policies.js';
 import { listActiveOverrides, toSeatOverride } from '../db/overrides.js';
 import type { Database } from '../db/schema.js';
+import { listSeatWarnings } from '../db/seat-warnings.js';
 import type { CopilotSeat, Plan } from '../domain/plan-types.js';
 import { planWithSafeguard } from '../domain/planner/safeguard.js';
 import type { Policy } from '../domain/policy/policy-schema.js';
@@ -47,8 +48,8 @@ export function seatItem(seat: CopilotSeat, now: Date) {
  * anything: what `POST /plans` and `POST /policy/validate` answer with.
  */
 export async function dryRunPlan(db: Kysely<Database>, org: string, orgLogin: string, policy: Policy | null, now: Date): Promise<Plan> {
-  const [snapshot, overrideRows, membership] = await Promise.all([loadSnapshot(db, org, orgLogin), listActiveOverrides(db, org, now), mirrorMembership(db, org)]);
-  return planWithSafeguard({ policy, snapshot, overrides: overrideRows.map(toSeatOverride), now: now.toISOString(), membership });
+  const [snapshot, overrideRows, membership, warnings] = await Promise.all([loadSnapshot(db, org, orgLogin), listActiveOverrides(db, org, now), mirrorMembership(db, org), listSeatWarnings(db, org)]);
+  return planWithSafeguard({ policy, snapshot, overrides: overrideRows.map(toSeatOverride), now: now.toISOString(), membership, warnings });
 }
 
 /** Which seats to list. */

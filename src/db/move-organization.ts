@@ -6,12 +6,12 @@ import type { Database } from './schema.js';
 
 /**
  * Tables whose rows belong to one organization under its key and move with it when it is renamed.
- * Mirror tables are a copy of GitHub: rows another organization left under the new key are
- * replaced. The others are history and simply move. The audit log is not here: its entries keep
+ * Mirror tables are a copy of GitHub, and the warning state is kept per organization: rows
+ * another organization left under the new key are replaced. The others are history and simply move. The audit log is not here: its entries keep
  * the key they were written under (see `moveOrganization`).
  */
-const MIRROR_TABLES = ['org_members', 'org_teams', 'org_team_members', 'copilot_seats', 'copilot_billing', 'org_sync_state', 'org_policies'] as const;
-const HISTORY_TABLES = ['seat_overrides', 'plans', 'commands'] as const;
+const MIRROR_TABLES = ['org_members', 'org_teams', 'org_team_members', 'copilot_seats', 'copilot_billing', 'org_sync_state', 'org_policies', 'seat_warnings', 'warning_issues'] as const;
+const HISTORY_TABLES = ['seat_overrides', 'plans', 'commands', 'seat_requests'] as const;
 
 /** What a rename moved. */
 export interface MovedOrganization {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSnapshot } from '../../src/db/mirror.js';
 import { savePolicy } from '../../src/db/policies.js';
+import { insertSeatWarnings } from '../../src/db/seat-warnings.js';
 import { upsertPendingRequest } from '../../src/db/seat-requests.js';
 import { parsePolicy } from '../../src/domain/policy/parse-policy.js';
 import { createKey, seedOrg } from '../helpers/api.js';
@@ -18,7 +20,26 @@ async function inject(method: 'GET' | 'POST', url: string, auth: Record<string, 
   return { status: res.statusCode, body: res.json() as Record<string, any> };
 }
 
-describe(`seat requests through the API (${backend})`, () => {
+describe(`seat requests and warnings through the API (${backend})`, () => {
+  it("a person's seat shows their inactivity warning and its due date", async () => {
+    const { db } = ceos.database;
+    const viewer = (await createKey(db, 'viewer')).auth;
+    const now = new Date();
+    // bob has not used his seat for 60 days: inside the 40-day window before a 90-day limit.
+    const text = 'version: 1\nmode: enforce\nseats:\n  grant:\n    teams: [eng]\ninactivity:\n  revoke_after_days: 90\n  warn_before_days: 40\n';
+    const parsed = parsePolicy(text);
+    if (!parsed.ok) throw new Error('policy');
+    await savePolicy(db, 'acme', { sha: 'warn1', ref: null, text, policy: parsed.policy, errors: null }, now);
+    const bob = (await loadSnapshot(db, 'acme', 'Acme')).seats.find((s) => s.assigneeLogin === 'bob')!;
+    const warnedAt = new Date(now.getTime() - 5 * 86_400_000).toISOString();
+    await insertSeatWarnings(db, 'acme', [{ login: 'bob', userId: 2, inactiveDays: 55, inactiveSince: bob.lastActivityAt!, warnedAt, dueOn: 'x' }], '00000000-0000-0000-0000-000000000000');
+    const res = await inject('GET', '/api/v1/orgs/acme/seats/bob', viewer);
+    expect(res.status).toBe(200);
+    // Due when 40 days warned (in 35 days), later than 91 days unused (in 31 days).
+    expect(res.body.inactivity_warning).toEqual({ warned_at: warnedAt, due_on: new Date(Date.parse(warnedAt) + 40 * 86_400_000).toISOString().slice(0, 10) });
+    expect((await inject('GET', '/api/v1/orgs/acme/seats/alice', viewer)).body.inactivity_warning).toBeNull();
+  });
+
   it('operators decide, viewers only read, a decided request is gone, and the cap refuses with the numbers', async () => {
     const { db } = ceos.database;
     const operator = (await createKey(db, 'operator')).auth;

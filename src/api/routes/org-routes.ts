@@ -99,6 +99,10 @@ export const orgRoutes = [
       inactive_days: z.number().int().nullable(),
       rules: z.array(z.string()).describe('The policy rules that name the person, one sentence each'),
       overrides: z.array(seatOverrideBody).describe('Overrides in force for the person'),
+      inactivity_warning: z
+        .object({ warned_at: z.string().describe('When they were warned (ISO 8601); in report mode, when enforce mode would warn them'), due_on: z.string().describe('Day (YYYY-MM-DD) from which the seat may be cancelled') })
+        .nullable()
+        .describe('Their warning before an inactivity cancellation (inactivity.warn_before_days), or null'),
       next_plan: z
         .object({ change: z.enum(['add', 'cancel', 'left_alone', 'not_added']), reason: planReasonBody })
         .nullable()
@@ -118,6 +122,7 @@ export const orgRoutes = [
         inactive_days: status.inactiveDays,
         rules: [...status.rules],
         overrides: [...status.overrides],
+        inactivity_warning: status.warning === null ? null : { warned_at: status.warning.warnedAt, due_on: status.warning.dueOn },
         next_plan: planned ? { change: planned.op, reason: planned.e.reason } : null,
       };
     },
