@@ -23,7 +23,13 @@ export async function listSeatWarnings(db: Db, org: string): Promise<SeatWarning
 
 /** A row as the planner's input. */
 export function toSeatWarning(row: SeatWarningRow): SeatWarning {
-  return { userId: Number(row.user_id), login: row.login, warnedAt: new Date(row.warned_at).toISOString(), inactiveSince: new Date(row.inactive_since).toISOString() };
+  return {
+    userId: Number(row.user_id),
+    login: row.login,
+    warnedAt: new Date(row.warned_at).toISOString(),
+    toldAt: row.notified_at === null ? null : new Date(row.notified_at).toISOString(),
+    inactiveSince: new Date(row.inactive_since).toISOString(),
+  };
 }
 
 /** Records new warnings (not yet notified); a person already warned keeps their first warning. */

@@ -89,6 +89,12 @@ export interface SeatWarning {
   login: string;
   /** When the warning was given (ISO 8601). */
   warnedAt: string;
+  /**
+   * When the holder was told: the tracking-issue comment mentioning them was posted (ISO 8601);
+   * null while it is not. The warning period counts from here, so a seat whose warning could not
+   * be posted is never cancelled as if its holder had been told.
+   */
+  toldAt: string | null;
   /** The seat's last activity (or assignment, when never used) the warning counted from (ISO 8601). */
   inactiveSince: string;
 }

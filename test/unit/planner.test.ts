@@ -647,10 +647,11 @@ describe('warnings before an inactivity cancellation (inactivity.warn_before_day
     policy({ mode, seats: { grant: { users: ['solo', 'boss'] } }, inactivity: { revoke_after_days: 60, warn_before_days: 14, ...extra } });
   const dayOf = (iso: string) => iso.slice(0, 10);
   const inDays = (days: number) => dayOf(new Date(Date.parse(NOW) + days * DAY).toISOString());
-  const warned = (login: string, userId: number, warnedDaysAgo: number, inactiveSince: string): SeatWarning => ({
+  const warned = (login: string, userId: number, warnedDaysAgo: number, inactiveSince: string, toldDaysAgo: number | null = warnedDaysAgo): SeatWarning => ({
     login,
     userId,
     warnedAt: daysAgo(warnedDaysAgo),
+    toldAt: toldDaysAgo === null ? null : daysAgo(toldDaysAgo),
     inactiveSince,
   });
   const planWith = (p: Policy, seats: CopilotSeat[], warnings: SeatWarning[] = []) =>
@@ -700,6 +701,18 @@ describe('warnings before an inactivity cancellation (inactivity.warn_before_day
     }
     // Warned seats are kept and counted as held after the plan.
     expect(p.seats.after.total - p.toAdd.length).toBe(outcome === 'cancelled' ? 0 : 1);
+  });
+
+  it('a warning its holder was never told (the comment could not be posted) never lets the seat go; the period counts from the telling', () => {
+    const since = daysAgo(75);
+    const untold = planWith(rule(), [seat('solo', { lastActivityAt: since })], [warned('solo', 1, 20, since, null)]);
+    expect(untold.toCancel).toEqual([]);
+    expect(codes(untold.leftAlone)).toEqual(['inactivity_warned']);
+    expect(untold.inactivityWarnings!.warned.map((e) => e.dueOn)).toEqual([inDays(14)]);
+    // Warned 20 days ago but told only 5 days ago: due 9 days from now.
+    const toldLate = planWith(rule(), [seat('solo', { lastActivityAt: since })], [warned('solo', 1, 20, since, 5)]);
+    expect(toldLate.toCancel).toEqual([]);
+    expect(toldLate.inactivityWarnings!.warned.map((e) => e.dueOn)).toEqual([inDays(9)]);
   });
 
   it('a never-used seat counts from its assignment, and the due date is the later of the two rules', () => {

@@ -35,8 +35,8 @@ function byLogin(a: { login: string }, b: { login: string }): number {
 /**
  * The warning rule (`inactivity.warn_before_days: N` with `revoke_after_days: R`): a seat unused
  * for more than R − N whole days will be cancelled within N days, so it is warned, once. It is
- * cancelled for inactivity only when both hold: more than R days unused, and a warning at least N
- * days old. Using the seat after the warning (its last activity moves past the one the warning
+ * cancelled for inactivity only when both hold: more than R days unused, and a warning told to its
+ * holder at least N days ago. Using the seat after the warning (its last activity moves past the one the warning
  * counted from) ends the warning; the next one comes only after a new period of inactivity.
  * Warnings of seats the rule no longer watches (exempt, granted by override, not wanted, team
  * assigned, pending cancellation, gone) end too.
@@ -68,8 +68,11 @@ export function trackWarnings(policy: Policy, existing: readonly SeatWarning[], 
         return null;
       }
       const warnedAt = warning?.warnedAt ?? now;
-      // The first run at or after both moments may cancel: more than R whole days unused, and N days warned.
-      const dueMs = Math.max(Date.parse(since) + (rule.revoke_after_days + 1) * DAY_MS, Date.parse(warnedAt) + warnBefore * DAY_MS);
+      // The N days count from when the holder was told; until the comment is posted they have not
+      // been, so the period has not started (it counts from now and is never over).
+      const toldAt = warning?.toldAt ?? now;
+      // The first run at or after both moments may cancel: more than R whole days unused, and N days since told.
+      const dueMs = Math.max(Date.parse(since) + (rule.revoke_after_days + 1) * DAY_MS, Date.parse(toldAt) + warnBefore * DAY_MS);
       const dueOn = new Date(dueMs).toISOString().slice(0, 10);
       const entry: WarnedSeat = { login: seat.assigneeLogin, userId: id, inactiveDays: days, inactiveSince: since, warnedAt, dueOn };
       warned.set(id, entry);
