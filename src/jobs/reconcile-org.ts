@@ -10,7 +10,7 @@ import { lockApplyingPlan, recordPlanRun } from '../db/plan-reports.js';
 import { readStoredPolicy, savePolicy } from '../db/policies.js';
 import { listSeatWarnings } from '../db/seat-warnings.js';
 import type { Database } from '../db/schema.js';
-import type { AuditEntryInput } from '../domain/audit/audit-entry.js';
+import { type AuditEntryInput, actorTypeOf } from '../domain/audit/audit-entry.js';
 import type { OrgSnapshot, Plan, PlanEntry } from '../domain/plan-types.js';
 import { type SafeguardConfirmation, planWithSafeguard } from '../domain/planner/safeguard.js';
 import { type PolicyError, parsePolicy } from '../domain/policy/parse-policy.js';
@@ -83,7 +83,8 @@ export interface ReconcileResult {
 /** Actor type of the actor that asked for the run. */
 export function actorOf(job: Pick<ReconcileJob, 'trigger' | 'actor'>): Pick<AuditEntryInput, 'actor' | 'actorType'> {
   if (job.trigger === 'schedule' || job.trigger === 'resync') return { actor: 'schedule', actorType: 'schedule' };
-  if (job.trigger === 'api') return { actor: job.actor, actorType: 'api_key' };
+  // A run asked for through the API is a key's (`api-key:…`) or, from a GitHub-signed-in dashboard session, a person's.
+  if (job.trigger === 'api') return { actor: job.actor, actorType: actorTypeOf(job.actor) };
   if (job.trigger === 'install' || job.trigger === 'webhook') return { actor: 'ceos', actorType: 'app' };
   return { actor: job.actor, actorType: 'user' };
 }
