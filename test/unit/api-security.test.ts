@@ -32,7 +32,7 @@ describe('API configuration', () => {
     expect(() => loadConfig({ CEOS_CORS_ORIGINS: 'not a url' })).toThrow(/CEOS_CORS_ORIGINS/);
     const key = generateApiKey().key;
     const config = loadConfig({ CEOS_BOOTSTRAP_ADMIN_KEY: key, CEOS_API_ALLOW_CIDRS: '10.0.0.0/8,fd00::/8', CEOS_API_RATE_LIMIT_PER_KEY: '1200' });
-    expect(config.api).toEqual({ bootstrapAdminKey: key, corsOrigins: [], allowCidrs: ['10.0.0.0/8', 'fd00::/8'], rateLimitPerKey: 1200, rateLimitPerAddress: 60 });
+    expect(config.api).toEqual({ bootstrapAdminKey: key, corsOrigins: [], allowCidrs: ['10.0.0.0/8', 'fd00::/8'], rateLimitPerKey: 1200, rateLimitPerAddress: 60, rateLimitStore: 'memory' });
   });
 
   it('matches client addresses against networks, IPv4 over IPv6 sockets included', () => {
