@@ -4,6 +4,7 @@ import type { AuditLogTable } from '../db/audit-schema.js';
 import type { Installation } from '../db/installations.js';
 import { type StoredPolicy, readStoredPolicy } from '../db/policies.js';
 import type { Database } from '../db/schema.js';
+import { type SeatRequestRow, listSeatRequests } from '../db/seat-requests.js';
 
 /** Installations on organizations a session may see (every one when `orgs` is null), by login. */
 export async function listVisibleInstallations(db: Kysely<Database>, orgs: readonly string[] | null): Promise<Installation[]> {
@@ -24,15 +25,20 @@ export interface OrgPageRows {
   policy: StoredPolicy | undefined;
   heldPlans: { id: string; held: number; created_at: Date; cancels: number }[];
   recentPlans: Awaited<ReturnType<typeof listPlansPage>>;
+  /** Pending seat requests: the newest PENDING_REQUEST_ROWS, shown oldest first (the longest waiting on top). */
+  pendingRequests: SeatRequestRow[];
   /** Only when the session may read the audit log. */
   audit: Selectable<AuditLogTable>[] | null;
   /** Only when the session may read deliveries. */
   deliveries: { failed: number; dead: number; latest: { id: string; event: string; status: string; attempts: number; last_error: string | null; received_at: Date }[] } | null;
 }
 
+/** Pending requests the page lists; more are read through the API or `ceos requests list`. */
+export const PENDING_REQUEST_ROWS = 100;
+
 /** Reads the organization page's rows; the sensitive parts only when `sensitive` (auditor, operator, admin). */
 export async function readOrgPage(db: Kysely<Database>, org: string, options: { sensitive: boolean }): Promise<OrgPageRows> {
-  const [policy, heldPlans, recentPlans, audit, deliveries] = await Promise.all([
+  const [policy, heldPlans, recentPlans, pending, audit, deliveries] = await Promise.all([
     readStoredPolicy(db, org),
     db
       .selectFrom('plans')
@@ -42,10 +48,12 @@ export async function readOrgPage(db: Kysely<Database>, org: string, options: { 
       .orderBy('created_at', 'desc')
       .execute(),
     listPlansPage(db, org, { limit: 10 }),
+    listSeatRequests(db, org, { state: 'pending', limit: PENDING_REQUEST_ROWS }),
     options.sensitive ? listAuditPage(db, { orgs: [org], limit: 10 }) : Promise.resolve(null),
     options.sensitive ? readDeliveryHealth(db, org) : Promise.resolve(null),
   ]);
-  return { policy, heldPlans, recentPlans, audit, deliveries };
+  // Read newest first (the index's order) and shown oldest first: the longest waiting on top.
+  return { policy, heldPlans, recentPlans, pendingRequests: [...pending].reverse(), audit, deliveries };
 }
 
 async function readDeliveryHealth(db: Kysely<Database>, org: string): Promise<NonNullable<OrgPageRows['deliveries']>> {

@@ -1,9 +1,13 @@
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertBilling } from '../../src/db/mirror.js';
+import { savePolicy } from '../../src/db/policies.js';
+import { upsertPendingRequest } from '../../src/db/seat-requests.js';
+import { parsePolicy } from '../../src/domain/policy/parse-policy.js';
 import { createKey } from '../helpers/api.js';
 import { type TestCeos, startTestCeos } from '../helpers/ceos.js';
 import { backend } from '../helpers/database.js';
-import { NO_DATA_DAY, SEATS_ACTIVE, SEATS_HELD, SNAPSHOT_DAYS, seedDashboardOrg, snapshotOn } from '../helpers/dashboard-seed.js';
+import { DASHBOARD_POLICY, NO_DATA_DAY, SEATS_ACTIVE, SEATS_HELD, SNAPSHOT_DAYS, seedDashboardOrg, snapshotOn } from '../helpers/dashboard-seed.js';
 
 // Screenshots for the docs are written when DASHBOARD_SCREENSHOTS=1 (see docs/dashboard.md).
 const screenshots = process.env.DASHBOARD_SCREENSHOTS === '1';
@@ -125,6 +129,58 @@ describe(`dashboard in Chromium (${backend})`, () => {
     await context.close();
   });
 
+  it('approves a seat request with its button, for a number of days, and shows a refusal over the cap with the numbers', async () => {
+    const db = ceos.database.db;
+    const ask = (reason: string) => upsertPendingRequest(db, { org: 'acme', login: 'owner1', userId: 7999, reason, repository: null, issueNumber: null, commentId: null }, new Date());
+    const first = (await ask('pairing on the billing service')).row;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const { page, errors } = await openOrgPage(context);
+    const item = page.locator(`#pending-requests li[data-request="${first.id}"]`);
+    expect(await item.textContent()).toContain('owner1 asked');
+    expect(await item.textContent()).toContain('pairing on the billing service');
+    await item.getByLabel('For days').fill('30');
+    await item.getByLabel('Reason').fill('billing project');
+    await item.getByRole('button', { name: "Approve owner1's request" }).click();
+    await expect.poll(() => page.locator(`#request-status-${first.id}`).textContent()).toContain('Approved');
+    // The page reloads after a moment and the request has left the pending list.
+    await expect.poll(() => page.locator(`#pending-requests li[data-request="${first.id}"]`).count(), { timeout: 10_000 }).toBe(0);
+    await page.waitForSelector('#requests-title');
+    expect(await page.locator('#requests-title').textContent()).toBe('Pending seat requests (0)');
+    const request = await db.selectFrom('seat_requests').select(['state', 'decided_by', 'decision_reason']).where('id', '=', first.id).executeTakeFirstOrThrow();
+    expect(request).toEqual({ state: 'approved', decided_by: expect.stringMatching(/^api-key:/), decision_reason: 'billing project' });
+    const grant = await db.selectFrom('seat_overrides').select(['kind', 'actor', 'reason', 'expires_at', 'created_at']).where('org', '=', 'acme').where('login_key', '=', 'owner1').where('lifted_at', 'is', null).executeTakeFirstOrThrow();
+    expect(grant).toMatchObject({ kind: 'grant', actor: request.decided_by, reason: 'billing project' });
+    // 30 days from the approval (the override's own timestamp comes from the database's clock).
+    expect(Math.abs(new Date(grant.expires_at!).getTime() - new Date(grant.created_at).getTime() - 30 * 86_400_000)).toBeLessThan(60_000);
+
+    // With a cap of one seat, a new request is refused, and the page says why with the numbers
+    // (the seat management setting lets CEOS plan seats at all: a blocked plan changes none).
+    await upsertBilling(db, 'acme', { seatManagementSetting: 'assign_selected', planType: 'business', seatBreakdown: {} }, new Date());
+    const capped = DASHBOARD_POLICY.replace('inactivity:', '  max: 1\ninactivity:');
+    const parsed = parsePolicy(capped);
+    if (!parsed.ok) throw new Error('the capped policy is invalid');
+    await savePolicy(db, 'acme', { sha: 'cap0001', ref: 'refs/heads/main', text: capped, policy: parsed.policy, errors: null }, new Date());
+    try {
+      const second = (await ask('again')).row;
+      await page.reload();
+      const again = page.locator(`#pending-requests li[data-request="${second.id}"]`);
+      await again.getByRole('button', { name: "Approve owner1's request" }).click();
+      await expect.poll(() => page.locator(`#request-status-${second.id}`).textContent()).toMatch(/^The request cannot be approved: the seat cap is 1 and \d+ seats are held or due without this approval/);
+      expect(await page.locator(`#request-status-${second.id}`).getAttribute('class')).toContain('bad');
+      expect((await db.selectFrom('seat_requests').select('state').where('id', '=', second.id).executeTakeFirstOrThrow()).state).toBe('pending');
+      // Declining it closes it.
+      await again.getByRole('button', { name: "Decline owner1's request" }).click();
+      await expect.poll(() => page.locator(`#request-status-${second.id}`).textContent()).toContain('Declined');
+      expect((await db.selectFrom('seat_requests').select('state').where('id', '=', second.id).executeTakeFirstOrThrow()).state).toBe('declined');
+    } finally {
+      const restored = parsePolicy(DASHBOARD_POLICY);
+      if (restored.ok) await savePolicy(db, 'acme', { sha: 'c0ffee1234567', ref: 'refs/heads/main', text: DASHBOARD_POLICY, policy: restored.policy, errors: null }, new Date());
+    }
+    // The refused approval's 409 is the only error the browser reports.
+    expect(errors).toEqual(['Failed to load resource: the server responded with a status of 409 (Conflict)']);
+    await context.close();
+  });
+
   it('shows a wrong key\'s error by the field, and signing in again from that page works', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
@@ -143,10 +199,14 @@ describe(`dashboard in Chromium (${backend})`, () => {
   });
 
   it('fits a 375×812 phone without horizontal scrolling, charts drawn, without console errors', async () => {
+    // A pending request's form fits the phone too.
+    const { row } = await upsertPendingRequest(ceos.database.db, { org: 'acme', login: 'owner1', userId: 7999, reason: 'a reason long enough to wrap on a phone screen, as people write them', repository: null, issueNumber: null, commentId: null }, new Date());
     const context = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const { page, errors } = await openOrgPage(context);
     await expectChartsFromSeededData(page);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    const approve = (await page.locator(`li[data-request="${row.id}"]`).getByRole('button', { name: "Approve owner1's request" }).boundingBox())!;
+    expect(approve.x + approve.width).toBeLessThanOrEqual(375);
     const chartWidth = (await page.locator('#chart-seats canvas').boundingBox())?.width ?? 0;
     expect(chartWidth).toBeLessThanOrEqual(375);
     if (screenshots) {

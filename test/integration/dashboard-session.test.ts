@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeApiKey } from '../../src/db/api-keys.js';
+import { upsertPendingRequest } from '../../src/db/seat-requests.js';
 import { createKey, seedOrg } from '../helpers/api.js';
 import { type TestCeos, startTestCeos } from '../helpers/ceos.js';
 import { backend } from '../helpers/database.js';
@@ -132,6 +133,35 @@ describe(`dashboard sessions (${backend})`, () => {
     expect(page.body).not.toContain('id="audit-title"');
     expect(page.body).not.toContain('id="delivery-health"');
     expect((await get('/api/v1/audit', cookie)).statusCode).toBe(403);
+  });
+
+  it('pending seat requests are listed to every role; an operator gets Approve and Decline, a viewer neither and 403 from the route', async () => {
+    const db = ceos.database.db;
+    const { row } = await upsertPendingRequest(db, { org: 'acme', login: 'carol', userId: 3, reason: 'pairing on <the> parser', repository: null, issueNumber: null, commentId: null }, new Date());
+    const viewer = await signIn(ceos, (await createKey(db, 'viewer')).key);
+    const seen = await get('/orgs/acme', viewer.cookie);
+    expect(seen.statusCode).toBe(200);
+    expect(seen.body).toContain(`<li data-request="${row.id}" data-login="carol"><p><strong>carol</strong> asked`);
+    // The requester's words are text, never markup.
+    expect(seen.body).toContain('pairing on &lt;the&gt; parser');
+    expect(seen.body).not.toContain('data-request-form');
+    expect(seen.body).not.toContain('>Approve</button>');
+    expect(seen.body).toContain('An operator or admin may approve or decline them.');
+    const refused = await ceos.server.inject({ method: 'POST', url: `/api/v1/orgs/acme/requests/${row.id}/approve`, headers: { host: HOST, cookie: viewer.cookie, origin: ORIGIN, 'x-csrf-token': viewer.csrf, 'content-type': 'application/json' }, payload: '{}' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ error: { code: 'forbidden' } });
+    expect((await db.selectFrom('seat_requests').select('state').where('id', '=', row.id).executeTakeFirstOrThrow()).state).toBe('pending');
+
+    const operator = await signIn(ceos, (await createKey(db, 'operator')).key);
+    const operating = await get('/orgs/acme', operator.cookie);
+    expect(operating.body).toContain(`data-request-form="${row.id}" data-approve="/api/v1/orgs/acme/requests/${row.id}/approve" data-decline="/api/v1/orgs/acme/requests/${row.id}/decline"`);
+    expect(operating.body).toContain('>Approve</button>');
+    expect(operating.body).toContain('>Decline</button>');
+    const declined = await ceos.server.inject({ method: 'POST', url: `/api/v1/orgs/acme/requests/${row.id}/decline`, headers: { host: HOST, cookie: operator.cookie, origin: ORIGIN, 'x-csrf-token': operator.csrf, 'content-type': 'application/json' }, payload: '{"reason":"not this quarter"}' });
+    expect(declined.statusCode).toBe(200);
+    const after = await get('/orgs/acme', operator.cookie);
+    expect(after.body).not.toContain(`data-request="${row.id}"`);
+    expect(after.body).toContain('Pending seat requests (0)');
   });
 
   it('signed out, an organization page redirects to the sign-in page', async () => {

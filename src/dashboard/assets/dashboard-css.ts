@@ -33,7 +33,7 @@ button,.button{font:inherit;padding:.45rem .9rem;border-radius:6px;border:1px so
 button.secondary{background:#f6f8fa;color:#1f2328;border-color:#d0d7de}
 form.sign-in{display:grid;gap:.75rem;max-width:28rem}
 label{font-weight:600}
-input[type=password],input[type=text]{font:inherit;width:100%;padding:.5rem;border:1px solid #6e7781;border-radius:6px}
+input[type=password],input[type=text],input[type=number]{font:inherit;width:100%;padding:.5rem;border:1px solid #6e7781;border-radius:6px}
 .alert{border:1px solid #cf222e;background:#ffebe9;color:#82071e;padding:.75rem;border-radius:6px}
 .ok{color:#116329}
 .warn{color:#9a6700}
@@ -46,6 +46,10 @@ h3{font-size:1rem;margin:0 0 .5rem}
 figure.chart-card{margin:0}
 details.numbers{margin-top:1rem}
 summary{cursor:pointer;font-weight:600}
-ul#held-plans{list-style:none;padding:0;margin:0}
+ul#held-plans,ul#pending-requests{list-style:none;padding:0;margin:0}
+ul#pending-requests>li{border-top:1px solid #d0d7de;padding:.5rem 0}
+ul#pending-requests>li:first-child{border-top:0}
+form.decide .fields{display:grid;gap:.5rem 1rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,14rem),1fr));margin:0 0 .5rem}
+form.decide label{display:block;font-size:.875rem}
 @media (max-width:30rem){.figures .value{font-size:1.375rem}main{padding:.75rem}}
 `;

@@ -2,7 +2,7 @@
  * The dashboard's browser script, served as a hashed static asset (the page's CSP allows
  * scripts from CEOS only, never inline). It draws each `[data-chart]` with uPlot from the JSON
  * block the page carries, and sends the confirm buttons' POSTs to the API with the session's
- * CSRF token. Written for the browsers' own JavaScript: nothing to build.
+ * CSRF token, as do the seat requests' Approve and Decline buttons. Written for the browsers' own JavaScript: nothing to build.
  */
 export const DASHBOARD_SCRIPT = String.raw`(function () {
   'use strict';
@@ -64,7 +64,53 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     });
   }
 
+  // One form per request, two submit buttons: the one pressed picks the API route.
+  function requestForm(form) {
+    var buttons = form.querySelectorAll('button');
+    var status = form.querySelector('.status');
+    function enable(on) { buttons.forEach(function (b) { b.disabled = !on; }); }
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var decision = event.submitter && event.submitter.value === 'decline' ? 'decline' : 'approve';
+      var body = {};
+      var reason = form.elements.reason.value.trim();
+      if (reason) body.reason = reason;
+      var days = form.elements.expires_in_days.value.trim();
+      if (decision === 'approve' && days) body.expires_in_days = Number(days);
+      enable(false);
+      status.className = 'status';
+      status.textContent = decision === 'approve' ? 'Approving…' : 'Declining…';
+      fetch(form.getAttribute('data-' + decision), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+        body: JSON.stringify(body),
+      }).then(function (response) {
+        return response.json().then(function (answer) {
+          if (response.ok) {
+            status.textContent = decision === 'decline'
+              ? 'Declined: the request is closed.'
+              : answer.job_id
+                ? 'Approved: a grant override is recorded and a reconciliation is queued to give the seat.'
+                : 'Approved: a grant override is recorded; the installation is not active, so no run was queued.';
+            setTimeout(function () { window.location.reload(); }, 1500);
+          } else {
+            // The API's message says why, with the numbers for a cap or budget refusal.
+            status.className = 'status bad';
+            status.textContent = (answer && answer.error && answer.error.message) || ('Refused (' + response.status + ').');
+            enable(true);
+          }
+        });
+      }).catch(function () {
+        status.className = 'status bad';
+        status.textContent = 'CEOS could not be reached; try again.';
+        enable(true);
+      });
+    });
+  }
+
   document.querySelectorAll('[data-chart]').forEach(drawChart);
+  document.querySelectorAll('form[data-request-form]').forEach(requestForm);
   document.querySelectorAll('form[data-confirm-plan]').forEach(confirmForm);
 })();
 `;

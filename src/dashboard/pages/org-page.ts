@@ -1,4 +1,5 @@
 import { API_PREFIX } from '../../api/api-plugin.js';
+import { PENDING_REQUEST_ROWS } from '../dashboard-reads.js';
 import { type SafeHtml, html, jsonScript } from '../html.js';
 import type { OrgPageData } from '../org-overview.js';
 import type { SeatSeries, UsageChartSeries } from '../seat-series.js';
@@ -7,7 +8,7 @@ import { type PageContext, layout } from './layout.js';
 
 /** What the session may do on the page, from the same role permissions as the API. */
 export interface OrgPageRights {
-  /** Confirm held plans (`operate`: operator, admin). */
+  /** Confirm held plans, approve and decline seat requests (`operate`: operator, admin). */
   operate: boolean;
   /** Read the audit log and deliveries (`read_sensitive`: auditor, operator, admin). */
   readSensitive: boolean;
@@ -124,6 +125,31 @@ ${
 </section>`;
 }
 
+function requests(data: OrgPageData, rights: OrgPageRights): SafeHtml {
+  const org = data.summary.login;
+  const rows = data.pendingRequests;
+  return html`<section class="card" aria-labelledby="requests-title">
+<h2 id="requests-title">Pending seat requests (${count(rows.length)}${rows.length >= PENDING_REQUEST_ROWS ? ' or more' : ''})</h2>
+${
+  rows.length === 0
+    ? html`<p>None: nobody is waiting for a seat (people ask with <code>/copilot request</code>).</p>`
+    : html`<ul id="pending-requests">${rows.map(
+        (r) => html`<li data-request="${r.id}" data-login="${r.login}"><p><strong>${r.login}</strong> asked ${when(r.created_at)}${r.reason ? html`: “${r.reason}”` : ', giving no reason'}.</p>
+${
+  rights.operate
+    ? html`<form class="decide" data-request-form="${r.id}" data-approve="${API_PREFIX}/orgs/${org}/requests/${r.id}/approve" data-decline="${API_PREFIX}/orgs/${org}/requests/${r.id}/decline">
+<div class="fields"><div><label for="days-${r.id}">For days <span class="muted">(optional: the grant then expires)</span></label><input type="number" id="days-${r.id}" name="expires_in_days" min="1" max="365" inputmode="numeric"></div>
+<div><label for="reason-${r.id}">Reason <span class="muted">(optional)</span></label><input type="text" id="reason-${r.id}" name="reason" maxlength="500"></div></div>
+<div class="actions"><button type="submit" value="approve" aria-label="Approve ${r.login}'s request" aria-describedby="request-status-${r.id}">Approve</button> <button type="submit" value="decline" class="secondary" aria-label="Decline ${r.login}'s request" aria-describedby="request-status-${r.id}">Decline</button></div>
+<p class="status" id="request-status-${r.id}" role="status" aria-live="polite"></p>
+</form>`
+    : ''
+}</li>`,
+      )}</ul>${rights.operate ? '' : html`<p class="muted">An operator or admin may approve or decline them.</p>`}`
+}
+</section>`;
+}
+
 function plans(data: OrgPageData, rights: OrgPageRights): SafeHtml {
   const org = data.summary.login;
   return html`<section class="card" aria-labelledby="held-title">
@@ -218,6 +244,7 @@ ${forecast(data)}
 ${charts(data)}
 ${inactiveTable(data)}
 ${teamsTable(data)}
+${requests(data, rights)}
 ${plans(data, rights)}
 ${audit(data)}
 ${status(data)}`;
