@@ -252,8 +252,11 @@ export class DeliveryWorker {
     const run = this.#runOne(delivery).finally(() => {
       this.#active--;
       this.#inFlight.delete(run);
-      // A free slot: look for more only when the claim loop stopped for lack of room.
-      if (this.#backlog && this.#running && !this.#claiming && this.#active <= this.#limit() / 2) this.wake();
+      // A free slot: look for more only when the claim loop stopped for lack of room. On the next
+      // turn of the event loop, not at once: on the embedded database every query resolves without
+      // I/O, so claiming straight away would chain deliveries as microtasks and starve the HTTP
+      // server, timers and log output until the whole backlog was done.
+      if (this.#backlog && this.#running && !this.#claiming && this.#active <= this.#limit() / 2) setImmediate(() => this.wake());
     });
     this.#inFlight.add(run);
   }

@@ -118,7 +118,10 @@ describe(`crash safety of a real process (${backend})`, () => {
     });
   });
 
-  it('a delivery whose worker was killed mid-processing is taken over once its lease expires', async () => {
+  // PostgreSQL only: on the embedded database a query involves no I/O, so the worker's log lines
+  // reach this test only when it yields between deliveries, and a kill sent on one never lands
+  // mid-delivery. The test below kills an embedded-database process mid-load and covers takeover there.
+  it.skipIf(backend === 'pglite')('a delivery whose worker was killed mid-processing is taken over once its lease expires', async () => {
     const { start, spawn, inspect } = await deployment();
     // Many deliveries, stored directly: intake's own crash safety is the test above.
     const ids = Array.from({ length: 500 }, () => randomUUID());

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Probot } from 'probot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { replayDelivery } from '../../src/db/deliveries.js';
+import { insertDeliveries, replayDelivery } from '../../src/db/deliveries.js';
 import { type TestCeos, startTestCeos } from '../helpers/ceos.js';
 import { backend, dropSchemas, testDatabaseUrl, uniqueSchema } from '../helpers/database.js';
 import { deliveryRow, metricValue, waitForDeliveryStatus } from '../helpers/deliveries.js';
@@ -42,6 +42,29 @@ async function metrics(instance: TestCeos): Promise<string> {
 }
 
 describe(`delivery worker (${backend})`, () => {
+  it('answers HTTP while it drains a backlog: deliveries never chain without letting the event loop turn', async () => {
+    const ceos = await start({ CEOS_WORKER_CONCURRENCY: '1' });
+    const ids = Array.from({ length: 2000 }, () => randomUUID());
+    await insertDeliveries(
+      ceos.database.db,
+      ids.map((id, i) => ({ id, event: 'ping', action: null, installationId: null, org: null, repository: null, sender: null, payload: `{"zen":"z${i}","hook_id":1}`, receivedAt: new Date() })),
+    );
+    ceos.worker!.wake();
+    // On the embedded database a query resolves without I/O: were deliveries chained as
+    // microtasks, this request would be answered only once the whole backlog was processed.
+    const health = await fetch(`${ceos.url}/healthz`);
+    expect(health.status).toBe(200);
+    const processed = await ceos.database.db.selectFrom('deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'processed').executeTakeFirstOrThrow();
+    expect(Number(processed.n)).toBeLessThan(ids.length);
+    await vi.waitFor(
+      async () => {
+        const left = await ceos.database.db.selectFrom('deliveries').select('id').where('status', '!=', 'processed').limit(1).execute();
+        expect(left).toEqual([]);
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+  });
+
   it('retries a failing handler with backoff, then dead-letters it with its attempts and last error', async () => {
     const handler = recorder((_id, call) => {
       throw new Error(`upstream unavailable (call ${call})`);
