@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/db/mirror.js';
 import { savePolicy } from '../../src/db/policies.js';
-import { insertSeatWarnings } from '../../src/db/seat-warnings.js';
+import { insertSeatWarnings, markSeatWarningsNotified } from '../../src/db/seat-warnings.js';
 import { upsertPendingRequest } from '../../src/db/seat-requests.js';
 import { parsePolicy } from '../../src/domain/policy/parse-policy.js';
 import { createKey, seedOrg } from '../helpers/api.js';
@@ -33,6 +33,8 @@ describe(`seat requests and warnings through the API (${backend})`, () => {
     const bob = (await loadSnapshot(db, 'acme', 'Acme')).seats.find((s) => s.assigneeLogin === 'bob')!;
     const warnedAt = new Date(now.getTime() - 5 * 86_400_000).toISOString();
     await insertSeatWarnings(db, 'acme', [{ login: 'bob', userId: 2, inactiveDays: 55, inactiveSince: bob.lastActivityAt!, warnedAt, dueOn: 'x' }], '00000000-0000-0000-0000-000000000000');
+    // Told when warned: the warning period counts from the comment that mentioned him.
+    await markSeatWarningsNotified(db, 'acme', [2], 1, new Date(warnedAt));
     const res = await inject('GET', '/api/v1/orgs/acme/seats/bob', viewer);
     expect(res.status).toBe(200);
     // Due when 40 days warned (in 35 days), later than 91 days unused (in 31 days).
