@@ -97,7 +97,8 @@ export async function runSeatApproval(deps: RequestCommandDeps, row: CommandRow,
   const room = approvalRoom(view.input, people, row.commenter);
   if (!room.ok) {
     deps.log.info({ org: row.org, commandId: row.id, problem: room.problem }, 'approval refused');
-    return { body: `${head}Nothing was approved: ${escapeMarkdown(room.text)}. Raise \`seats.max\` or the budget in the policy, or free seats first.`, status: 'failed', error: room.problem };
+    const advice = room.problem === 'blocked' ? '' : ' Raise `seats.max` or the budget in the policy, or free seats first.';
+    return { body: `${head}Nothing was approved: ${escapeMarkdown(room.text)}.${advice}`, status: 'failed', error: room.problem };
   }
   const expiresAt = command.duration === null ? null : new Date(now.getTime() + command.duration.hours * HOUR_MS);
   const closed = await deps.db.transaction().execute(async (trx) => {

@@ -131,6 +131,8 @@ describe(`dashboard in Chromium (${backend})`, () => {
 
   it('approves a seat request with its button, for a number of days, and shows a refusal over the cap with the numbers', async () => {
     const db = ceos.database.db;
+    // Seats managed per user, so CEOS can give seats at all (a blocked organization refuses approvals).
+    await upsertBilling(db, 'acme', { seatManagementSetting: 'assign_selected', planType: 'business', seatBreakdown: {} }, new Date());
     const ask = (reason: string) => upsertPendingRequest(db, { org: 'acme', login: 'owner1', userId: 7999, reason, repository: null, issueNumber: null, commentId: null }, new Date());
     const first = (await ask('pairing on the billing service')).row;
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -153,9 +155,7 @@ describe(`dashboard in Chromium (${backend})`, () => {
     // 30 days from the approval (the override's own timestamp comes from the database's clock).
     expect(Math.abs(new Date(grant.expires_at!).getTime() - new Date(grant.created_at).getTime() - 30 * 86_400_000)).toBeLessThan(60_000);
 
-    // With a cap of one seat, a new request is refused, and the page says why with the numbers
-    // (the seat management setting lets CEOS plan seats at all: a blocked plan changes none).
-    await upsertBilling(db, 'acme', { seatManagementSetting: 'assign_selected', planType: 'business', seatBreakdown: {} }, new Date());
+    // With a cap of one seat, a new request is refused, and the page says why with the numbers.
     const capped = DASHBOARD_POLICY.replace('inactivity:', '  max: 1\ninactivity:');
     const parsed = parsePolicy(capped);
     if (!parsed.ok) throw new Error('the capped policy is invalid');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CopilotSeat, OrgSnapshot, Plan, SeatOverride, SeatWarning } from '../../src/domain/plan-types.js';
 import { planReconciliation } from '../../src/domain/planner/plan-reconciliation.js';
+import { approvalRoom } from '../../src/domain/requests/approval-room.js';
 import type { PlannerInput } from '../../src/domain/planner/plan-reconciliation.js';
 import { expandTeamMembers, indexTeams, isMemberOfTeams } from '../../src/domain/planner/team-members.js';
 import { policySchema } from '../../src/domain/policy/policy-schema.js';
@@ -781,5 +782,30 @@ describe('warnings before an inactivity cancellation (inactivity.warn_before_day
     expect(p.toCancel).toEqual([]);
     expect(logins(p.inactivityWarnings!.warned)).toEqual(['solo']);
     expect(p.inactivityWarnings!.toClear).toEqual([]);
+  });
+});
+
+describe('approving seat requests (the cap, the budget, a blocked organization)', () => {
+  const input = (setting: OrgSnapshot['billing']['seatManagementSetting'], max?: number): PlannerInput => ({
+    policy: policy({ seats: { grant: { users: ['alice'] }, ...(max === undefined ? {} : { max }) } }),
+    snapshot: org({ members: ['alice', 'bob'], seats: [seat('alice')], setting }),
+    overrides: [],
+    now: NOW,
+    membership: COMPLETE,
+  });
+
+  it('approves within the cap, and refuses over it with the numbers', () => {
+    expect(approvalRoom(input('assign_selected', 2), [{ login: 'bob', userId: 2 }], 'owner').ok).toBe(true);
+    const over = approvalRoom(input('assign_selected', 1), [{ login: 'bob', userId: 2 }], 'owner');
+    expect(over).toMatchObject({ ok: false, problem: 'over_cap' });
+    expect(over.ok ? '' : over.text).toBe('the seat cap is 1 and 1 seats are held or due without this approval, so a seat more would go over it');
+  });
+
+  it('refuses while the organization is blocked, whatever the cap, since no plan can give the seat', () => {
+    for (const max of [undefined, 1]) {
+      const room = approvalRoom(input('unconfigured', max), [{ login: 'bob', userId: 2 }], 'owner');
+      expect(room).toMatchObject({ ok: false, problem: 'blocked' });
+      expect(room.ok ? '' : room.text).toMatch(/^CEOS cannot assign seats in this organization now: /);
+    }
   });
 });

@@ -76,7 +76,7 @@ export const requestRoutes = [
     tag: 'requests',
     summary: 'Approve a pending seat request',
     description:
-      'As `/copilot approve`: a grant override for the requester (expiring after `expires_in_days` when given), the request closed as approved, and a reconciliation queued in the same transaction. Refused with 409 `over_cap` or `over_budget`, with the numbers, when the seat would break the cap or the budget. In report mode nothing changes on GitHub.',
+      'As `/copilot approve`: a grant override for the requester (expiring after `expires_in_days` when given), the request closed as approved, and a reconciliation queued in the same transaction. Refused with 409 `over_cap` or `over_budget`, with the numbers, when the seat would break the cap or the budget, and with 409 `blocked` while CEOS cannot assign seats in the organization (seat management not set to selected members). In report mode nothing changes on GitHub.',
     params: requestParams,
     body: z.strictObject({ reason: z.string().trim().min(1).max(500).optional(), expires_in_days: z.number().int().min(1).max(365).optional() }).optional(),
     response: seatRequestBody.extend({ job_id: z.string().nullable().describe('The reconciliation queued; null while the installation is not active') }),

@@ -4,7 +4,7 @@ import { planWithSafeguard } from '../planner/safeguard.js';
 import { expandTeamMembers, indexTeams } from '../planner/team-members.js';
 
 /** Whether approving seats fits the cap and the budget, with the numbers when it does not. */
-export type ApprovalRoom = { ok: true; plan: Plan } | { ok: false; problem: 'over_cap' | 'over_budget'; text: string };
+export type ApprovalRoom = { ok: true; plan: Plan } | { ok: false; problem: 'over_cap' | 'over_budget' | 'blocked'; text: string };
 
 function usd(value: number): string {
   return `$${value.toFixed(2)}`;
@@ -14,7 +14,8 @@ function usd(value: number): string {
  * Plans as if a grant override were recorded for each person approved, and says whether the
  * approval keeps to `seats.max` and `budget.monthly_limit_usd`: refused when a person approved
  * would be left out for the cap, or when the monthly cost after the plan would go over the limit
- * (and above what it is without the approval). Pure: the plan is the one the approval leads to.
+ * (and above what it is without the approval), and while the organization is blocked. Pure: the
+ * plan is the one the approval leads to.
  */
 export function approvalRoom(input: PlannerInput, people: readonly { login: string; userId: number | null }[], actor: string): ApprovalRoom {
   const grants: SeatOverride[] = people.map((p, i) => ({
@@ -28,6 +29,11 @@ export function approvalRoom(input: PlannerInput, people: readonly { login: stri
     createdAt: input.now,
   }));
   const before = planWithSafeguard(input);
+  // A blocked organization (seats not managed per user) gets no seat from any plan, so the cap
+  // and budget cannot be checked either: an approval now would promise what CEOS cannot give.
+  if (before.status === 'blocked' && before.blocked !== null) {
+    return { ok: false, problem: 'blocked', text: `CEOS cannot assign seats in this organization now: ${before.blocked.reason}` };
+  }
   const after = planWithSafeguard({ ...input, overrides: [...input.overrides, ...grants] });
   const asked = new Set(people.map((p) => p.login.toLowerCase()));
   const left = after.notAdded.filter((e) => e.reason.code === 'over_cap' && asked.has(e.login.toLowerCase()));
