@@ -55,29 +55,10 @@ export interface SeriesSeats {
   monthlyCostUsd: number;
 }
 
-/** One point of a series: a day, a week or a month. */
-export interface SeriesPoint {
+/** One point of a series: a day, a week or a month, with the summary's numbers over its days. */
+export interface SeriesPoint extends UsageSummary {
   /** First day of the period (the day, the week's Monday, the month's first day), even when the range starts later. */
   period: string;
-  /** First and last day of the period within the range asked. */
-  from: string;
-  to: string;
-  /** Days of the period within the range. */
-  days: number;
-  daysWithData: number;
-  /** Days GitHub had no report for: neither zero nor counted in the numbers. */
-  daysNoData: number;
-  daysNotCollected: number;
-  /** Active users per day with data: average (1 decimal) and highest; null without a day of data. */
-  activeUsers: { average: number; peak: number } | null;
-  /** Sums over the days with data; null without a day of data (never 0 for "unknown"). */
-  interactions: number | null;
-  codeGenerations: number | null;
-  codeAcceptances: number | null;
-  locSuggested: number | null;
-  locAdded: number | null;
-  /** codeAcceptances ÷ codeGenerations, to 4 decimals; null without data or generations. */
-  acceptanceRate: number | null;
   /** Seats at the end of the period; null when no snapshot falls in it. */
   seats: SeriesSeats | null;
 }
@@ -175,19 +156,24 @@ export function usageSeries(input: SeriesInput): SeriesPoint[] {
 
 /** Usage over a whole range, summed: the same rules as a series point, over one period. */
 export interface UsageSummary {
+  /** First and last day within the range asked. */
   from: string;
   to: string;
+  /** Days within the range. */
   days: number;
   daysWithData: number;
+  /** Days GitHub had no report for: neither zero nor counted in the numbers. */
   daysNoData: number;
   daysNotCollected: number;
-  /** Average (1 decimal) and highest daily active users over the days with data; null without data. */
+  /** Active users per day with data: average (1 decimal) and highest; null without a day of data. */
   activeUsers: { average: number; peak: number } | null;
+  /** Sums over the days with data; null without a day of data (never 0 for "unknown"). */
   interactions: number | null;
   codeGenerations: number | null;
   codeAcceptances: number | null;
   locSuggested: number | null;
   locAdded: number | null;
+  /** codeAcceptances ÷ codeGenerations, to 4 decimals; null without data or generations. */
   acceptanceRate: number | null;
 }
 
