@@ -29,6 +29,7 @@ import { type Config, hasAppCredentials } from './config.js';
 import { configurationWarning } from './startup-report.js';
 import { type Metrics, createMetrics } from './metrics.js';
 import { createProbot } from './probot.js';
+import { createSharedRateLimit } from '../github/shared-rate-limit.js';
 import { createQueue } from './queue.js';
 import { buildServer } from './server.js';
 
@@ -169,7 +170,21 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       const appFn: ApplicationFunction = async (app, opts) => {
         for (const handler of handlers) await handler(app, opts);
       };
-      probot = await createProbot(config, appFn, metrics, log, { throttle: options.throttle });
+      probot = await createProbot(config, appFn, metrics, log, {
+        throttle: options.throttle,
+        sharedRateLimit:
+          config.githubBudget.store === 'database'
+            ? createSharedRateLimit({
+                db: database.db,
+                limits: {
+                  perMinute: config.githubBudget.writesPerMinute,
+                  perHour: config.githubBudget.writesPerHour,
+                  intervalMs: config.githubBudget.writeIntervalMs,
+                },
+                log: log.child({ component: 'github-budget' }),
+              })
+            : undefined,
+      });
       const workerCtx = { ...ctx, probot };
       for (const part of parts) await part.startWorkers?.(workerCtx);
       for (const part of parts) {

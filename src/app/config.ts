@@ -93,6 +93,20 @@ export interface Config {
   api: ApiConfig;
   /** The web dashboard's sign-in and sessions (see docs/dashboard.md). */
   dashboard: DashboardConfig;
+  /** GitHub's rate limits as every instance shares them (see docs/operations.md, "Several instances"). */
+  githubBudget: GitHubBudgetConfig;
+}
+
+/** How GitHub's per-installation rate limits are kept when several instances share them. */
+export interface GitHubBudgetConfig {
+  /** `database`: every instance on the database shares one budget per installation; `process`: each its own. */
+  store: 'database' | 'process';
+  /** Content-creating requests (POST, PATCH, PUT, DELETE) per installation in any minute (GitHub's secondary limit: 80). */
+  writesPerMinute: number;
+  /** The same in any hour (GitHub: 500). */
+  writesPerHour: number;
+  /** Least milliseconds between two content-creating starts of one installation, across instances (GitHub: a second). */
+  writeIntervalMs: number;
 }
 
 /** Settings of the web dashboard: sessions, and sign-in with GitHub. */
@@ -273,6 +287,10 @@ const EnvSchema = z.object({
   CEOS_TRUST_FORWARDED_PROTO: boolean.default(false),
   GITHUB_CLIENT_ID: optionalText,
   GITHUB_CLIENT_SECRET: optionalText,
+  CEOS_GITHUB_BUDGET_STORE: optionalText.pipe(z.enum(['database', 'process'], 'must be database or process').optional()),
+  CEOS_GITHUB_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(80),
+  CEOS_GITHUB_WRITES_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(500),
+  CEOS_GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });
 
 /** Raised when the environment is invalid; the message names every bad variable. */
@@ -384,6 +402,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       githubClientId: e.GITHUB_CLIENT_ID,
       githubClientSecret: e.GITHUB_CLIENT_SECRET,
       githubWebUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : 'https://github.com',
+    },
+    githubBudget: {
+      // Shared by default where instances can share a database; the embedded one has one process.
+      store: e.CEOS_GITHUB_BUDGET_STORE ?? (e.DATABASE_URL ? 'database' : 'process'),
+      writesPerMinute: e.CEOS_GITHUB_WRITES_PER_MINUTE,
+      writesPerHour: e.CEOS_GITHUB_WRITES_PER_HOUR,
+      writeIntervalMs: e.CEOS_GITHUB_WRITE_INTERVAL_MS,
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { currentDeadline } from '../engine/job-deadline.js';
 import { abortWithDeadline, requestBudget } from '../github/abortable-octokit.js';
 import { RETRY_OPTIONS, rateLimitHandlers } from '../github/rate-limit-handlers.js';
+import type { SharedRateLimit } from '../github/shared-rate-limit.js';
 import type { Config } from './config.js';
 import type { Metrics } from './metrics.js';
 
@@ -10,6 +11,8 @@ import type { Metrics } from './metrics.js';
 export interface ProbotOptions {
   /** Turns off Octokit's throttling and retries (tests that assert exact request sequences). */
   throttle?: boolean;
+  /** GitHub's rate limits shared with the other instances on the database (part of throttling: off with it). */
+  sharedRateLimit?: SharedRateLimit;
 }
 
 /**
@@ -24,6 +27,14 @@ export async function createProbot(
   options: ProbotOptions = {},
 ): Promise<Probot> {
   const octokitLog = log.child({ component: 'octokit' });
+  // An installation's Octokit sends each attempt through the shared budget, below throttling and
+  // retries, so every request GitHub sees is counted; the app's own (JWT) requests are not per installation.
+  const sharedFetch = (instanceOptions: Record<string, unknown>) => {
+    const installationId = (instanceOptions.auth as { installationId?: number | string } | undefined)?.installationId;
+    if (!options.sharedRateLimit || options.throttle === false || installationId === undefined) return {};
+    const request = instanceOptions.request as { fetch?: typeof fetch } | undefined;
+    return { request: { ...request, fetch: options.sharedRateLimit.fetchFor(String(installationId), request?.fetch) } };
+  };
   const Octokit = ProbotOctokit.plugin((octokit) => {
     const record = (headers: Record<string, unknown> | undefined) => {
       const remaining = Number(headers?.['x-ratelimit-remaining']);
@@ -42,6 +53,7 @@ export async function createProbot(
     abortWithDeadline(octokit as never, currentDeadline);
   }).defaults((instanceOptions: Record<string, unknown>) => ({
     ...instanceOptions,
+    ...sharedFetch(instanceOptions),
     // Probot's own rate-limit callbacks retry forever (or never, for secondary limits): bound them.
     throttle:
       options.throttle === false

@@ -8,6 +8,7 @@ import type { SessionsTables } from './sessions-schema.js';
 import type { UsageTables } from './usage-schema.js';
 import type { WarningsTables } from './warnings-schema.js';
 import type { RequestsTables } from './requests-schema.js';
+import type { GitHubBudgetTables } from './github-budget-schema.js';
 
 /** Delivery status in the inbox. */
 export type DeliveryStatus = 'received' | 'processing' | 'processed' | 'failed' | 'dead';
@@ -49,6 +50,6 @@ export interface InboxTables {
 }
 
 /** The CEOS database: each area declares its tables in its own file. */
-export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables, ApiKeysTables, UsageTables, SessionsTables, WarningsTables, RequestsTables {}
+export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables, ApiKeysTables, UsageTables, SessionsTables, WarningsTables, RequestsTables, GitHubBudgetTables {}
 
 export type Delivery = Selectable<DeliveriesTable>;
