@@ -5,7 +5,7 @@ import type { ApplicationFunction, Probot } from 'probot';
 import { type DatabaseHandle, connectDatabase } from '../db/connect.js';
 import { countQueuedDeliveries } from '../db/deliveries.js';
 import { DomainEventBus } from '../db/domain-events.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import type { DeliveryWorker } from '../engine/delivery-worker.js';
 import { currentDeadline } from '../engine/job-deadline.js';
 import type { DeliveryInbox } from '../intake/delivery-inbox.js';
@@ -50,6 +50,20 @@ export interface Ceos {
   url: string;
   /** Stops accepting, finishes in-flight work within the configured bound, closes pools. */
   close(): Promise<void>;
+}
+
+/** Raised by a start with CEOS_MIGRATE_ON_START=false on a database with pending migrations. */
+export class PendingMigrationsError extends Error {
+  override name = 'PendingMigrationsError';
+  constructor(
+    readonly schema: string,
+    readonly pending: string[],
+  ) {
+    super(
+      `the database (schema ${schema}) has ${pending.length} pending ${pending.length === 1 ? 'migration' : 'migrations'} ` +
+        `(${pending.join(', ')}) and CEOS_MIGRATE_ON_START is false; run \`ceos migrate\` first`,
+    );
+  }
 }
 
 /** What tests and tools may change about a process beyond its configuration. */
@@ -108,8 +122,15 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
   const shutdown = new ShutdownStack(log);
   shutdown.push('database', () => database.close());
   try {
-    const applied = await migrateToLatest(database.db, database.schema);
-    if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+    if (config.migrateOnStart) {
+      const applied = await migrateToLatest(database.db, database.schema);
+      if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+    } else {
+      // Another step migrates (the Helm chart's hook Job): an instance of a newer release must not
+      // run on an older schema, nor migrate it under the instances still running.
+      const pending = await pendingMigrations(database.db, database.schema);
+      if (pending.length > 0) throw new PendingMigrationsError(database.schema, pending);
+    }
 
     const metrics = createMetrics(() => countQueuedDeliveries(database.db));
     const boss = createQueue(database, log);

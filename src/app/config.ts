@@ -35,6 +35,8 @@ export interface Config {
   databaseStatementTimeoutMs: number;
   /** Schema that holds CEOS's tables; pg-boss uses `${databaseSchema}_jobs`. */
   databaseSchema: string;
+  /** Whether `ceos start` applies pending migrations (false: it refuses to start until `ceos migrate` has run). */
+  migrateOnStart: boolean;
   /** Directory of the embedded database. */
   dataDir: string;
   /** Whether this process runs workers (intake-only instances set it to false). */
@@ -232,6 +234,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'must be a lower-case SQL identifier')
     .default('ceos'),
+  // Off where a separate step migrates first (the Helm chart's hook Job), so instances never race it.
+  CEOS_MIGRATE_ON_START: boolean.default(true),
   CEOS_DATA_DIR: z.string().default('./.data'),
   CEOS_WORKERS: boolean.default(true),
   CEOS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
@@ -293,6 +297,9 @@ const EnvSchema = z.object({
   CEOS_GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });
 
+/** Every environment variable the configuration reads (deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 /** Raised when the environment is invalid; the message names every bad variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -350,6 +357,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     databaseSchema: e.DATABASE_SCHEMA,
+    migrateOnStart: e.CEOS_MIGRATE_ON_START,
     dataDir: e.CEOS_DATA_DIR,
     workersEnabled: e.CEOS_WORKERS,
     workerConcurrency: e.CEOS_WORKER_CONCURRENCY,

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { type Config, ConfigError, loadConfigFromProcess } from '../app/config.js';
 import { startCeos } from '../app/ceos.js';
 import { createLogger } from '../app/logger.js';
+import { createQueue } from '../app/queue.js';
 import { type DatabaseHandle, DatabaseInUseError, connectDatabase } from '../db/connect.js';
 import { getDelivery, listDeliveries, replayDelivery } from '../db/deliveries.js';
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
@@ -103,9 +104,14 @@ program
 
 program
   .command('migrate')
-  .description('apply pending database migrations')
+  .description('apply pending database migrations (CEOS\'s tables and the job queue\'s)')
   .action(async () => {
     await openDatabase(true, async (database) => {
+      // pg-boss installs or upgrades its own schema when it starts; starting it here, without its
+      // background work, lets a deployment migrate everything before any instance starts.
+      const boss = createQueue(database, createLogger('warn'), { background: false });
+      await boss.start();
+      await boss.stop({ graceful: false });
       out(`database ${database.kind}, schema ${database.schema}: migrations are current`);
     });
   });

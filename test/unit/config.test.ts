@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       databaseConnectTimeoutMs: 5000,
       databaseStatementTimeoutMs: 60_000,
       databaseSchema: 'ceos',
+      migrateOnStart: true,
       dataDir: './.data',
       workersEnabled: true,
       workerConcurrency: 50,
