@@ -34,6 +34,8 @@ export interface DeliveriesTable {
   next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
   claimed_by: string | null;
   processed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  /** Trace context (JSON carrier) of the intake request that stored it; null unless tracing is on. */
+  trace_context: ColumnType<string | null, string | null | undefined, never>;
 }
 
 /** How far a scheduled scan got, by scan name. */
