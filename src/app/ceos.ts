@@ -31,6 +31,7 @@ import { type Metrics, createMetrics } from './metrics.js';
 import { createProbot } from './probot.js';
 import { createSharedRateLimit } from '../github/shared-rate-limit.js';
 import { createQueue } from './queue.js';
+import { startTracing } from './tracing.js';
 import { buildServer } from './server.js';
 
 /** A running CEOS process. */
@@ -122,6 +123,9 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
   const shutdown = new ShutdownStack(log);
   shutdown.push('database', () => database.close());
   try {
+    // Before anything that makes spans; stopped (its last spans exported) once the job queue has stopped.
+    const tracing = await startTracing(config.tracing, log);
+    shutdown.push('tracing', () => tracing.shutdown());
     if (config.migrateOnStart) {
       const applied = await migrateToLatest(database.db, database.schema);
       if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
@@ -133,7 +137,7 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
     }
 
     const metrics = createMetrics(() => countQueuedDeliveries(database.db));
-    const boss = createQueue(database, log);
+    const boss = createQueue(database, log, { traceContext: tracing.enabled });
     await boss.start();
     shutdown.push('job queue', () => boss.stop({ graceful: true, timeout: config.shutdownTimeoutSeconds * 1000 }));
 

@@ -95,6 +95,8 @@ export interface Config {
   api: ApiConfig;
   /** The web dashboard's sign-in and sessions (see docs/dashboard.md). */
   dashboard: DashboardConfig;
+  /** OpenTelemetry traces (see docs/operations.md, "Traces"). */
+  tracing: TracingConfig;
   /** GitHub's rate limits as every instance shares them (see docs/operations.md, "Several instances"). */
   githubBudget: GitHubBudgetConfig;
 }
@@ -109,6 +111,16 @@ export interface GitHubBudgetConfig {
   writesPerHour: number;
   /** Least milliseconds between two content-creating starts of one installation, across instances (GitHub: a second). */
   writeIntervalMs: number;
+}
+
+/** Where traces are exported; without an endpoint no tracing SDK is loaded. */
+export interface TracingConfig {
+  /** OTLP/HTTP traces URL: `OTEL_EXPORTER_OTLP_ENDPOINT` with `v1/traces` appended; undefined turns tracing off. */
+  tracesUrl: string | undefined;
+  /** OTLP encoding (`OTEL_EXPORTER_OTLP_PROTOCOL`): protobuf, the specification's default, or JSON. */
+  protocol: 'http/protobuf' | 'http/json';
+  /** `service.name` of the exported spans (`OTEL_SERVICE_NAME`). */
+  serviceName: string;
 }
 
 /** Settings of the web dashboard: sessions, and sign-in with GitHub. */
@@ -291,6 +303,10 @@ const EnvSchema = z.object({
   CEOS_TRUST_FORWARDED_PROTO: boolean.default(false),
   GITHUB_CLIENT_ID: optionalText,
   GITHUB_CLIENT_SECRET: optionalText,
+  // The OpenTelemetry SDK's standard variables; only HTTP exporters ship, so gRPC is refused here.
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://otel-collector:4318' }).optional()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: optionalText.pipe(z.enum(['http/protobuf', 'http/json'], 'must be http/protobuf or http/json (gRPC is not supported)').default('http/protobuf')),
+  OTEL_SERVICE_NAME: optionalText.pipe(z.string().default('ceos')),
   CEOS_GITHUB_BUDGET_STORE: optionalText.pipe(z.enum(['database', 'process'], 'must be database or process').optional()),
   CEOS_GITHUB_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(80),
   CEOS_GITHUB_WRITES_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(500),
@@ -410,6 +426,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       githubClientId: e.GITHUB_CLIENT_ID,
       githubClientSecret: e.GITHUB_CLIENT_SECRET,
       githubWebUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : 'https://github.com',
+    },
+    tracing: {
+      // The specification's rule for the signal-less variable: the path of the signal is appended.
+      tracesUrl: e.OTEL_EXPORTER_OTLP_ENDPOINT ? new URL('v1/traces', e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/?$/, '/')).href : undefined,
+      protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL,
+      serviceName: e.OTEL_SERVICE_NAME,
     },
     githubBudget: {
       // Shared by default where instances can share a database; the embedded one has one process.

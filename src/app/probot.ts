@@ -6,6 +6,8 @@ import { RETRY_OPTIONS, rateLimitHandlers } from '../github/rate-limit-handlers.
 import type { SharedRateLimit } from '../github/shared-rate-limit.js';
 import type { Config } from './config.js';
 import type { Metrics } from './metrics.js';
+import { traceHandlers } from './tracing-deliveries.js';
+import { traceOctokitRequests } from './tracing-octokit.js';
 
 /** Options of the Probot instance beyond the configuration. */
 export interface ProbotOptions {
@@ -51,6 +53,8 @@ export async function createProbot(
     // Every request carries the signal of the delivery or job it is made in, and a rate-limit
     // wait longer than that job's time left hands the job back rather than outliving its deadline.
     abortWithDeadline(octokit as never, currentDeadline);
+    // Last, so its span covers the throttling waits and retries of the call.
+    if (config.tracing.tracesUrl) traceOctokitRequests(octokit as never);
   }).defaults((instanceOptions: Record<string, unknown>) => ({
     ...instanceOptions,
     ...sharedFetch(instanceOptions),
@@ -73,6 +77,7 @@ export async function createProbot(
     log: log.child({ component: 'probot' }) as never,
     Octokit: Octokit as typeof ProbotOctokit,
   });
+  if (config.tracing.tracesUrl) traceHandlers(probot);
   await probot.load(appFn);
   return probot;
 }

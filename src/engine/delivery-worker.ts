@@ -18,7 +18,15 @@ import { JobDeadline, runWithDeadline } from './job-deadline.js';
 import { isPermanentDeliveryError } from './permanent-delivery-error.js';
 
 /** Runs one delivery through the webhook handlers; throws to fail the attempt. */
-export type ProcessDelivery = (delivery: { id: string; name: string; payload: unknown }) => Promise<void>;
+export type ProcessDelivery = (delivery: {
+  id: string;
+  name: string;
+  payload: unknown;
+  /** The attempt number (1 for the first). */
+  attempt?: number;
+  /** Trace context the intake stored with it, when tracing was on. */
+  traceContext?: string | null;
+}) => Promise<void>;
 
 /** Options of the delivery worker. */
 export interface DeliveryWorkerOptions {
@@ -276,7 +284,7 @@ export class DeliveryWorker {
     );
     const handling = runWithDeadline(attempt.deadline, async () => {
       const payload: unknown = JSON.parse(delivery.payload);
-      await this.process({ id: delivery.id, name: delivery.event, payload });
+      await this.process({ id: delivery.id, name: delivery.event, payload, attempt: delivery.attempts, traceContext: delivery.traceContext });
     });
     let settled: Settled;
     try {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from '../app/metrics.js';
+import type { NewDelivery } from '../db/deliveries.js';
 import type { DeliveryInbox } from './delivery-inbox.js';
 import { describeDelivery } from './describe-delivery.js';
 import { OverloadError } from './group-commit.js';
@@ -16,6 +17,8 @@ export interface WebhookRouteDeps {
   maxBytes: number;
   /** Milliseconds from a request's arrival to its commit before it is answered 503 (default 5000; GitHub waits 10 s). */
   commitDeadlineMs?: number;
+  /** When tracing: names a verified delivery on its request's span and returns the trace context to store with it. */
+  traceDelivery?: (request: FastifyRequest, delivery: NewDelivery) => string | null;
 }
 
 export const WEBHOOK_PATH = '/api/github/webhooks';
@@ -118,7 +121,9 @@ export async function webhookRoute(app: FastifyInstance, deps: WebhookRouteDeps)
     try {
       // The deadline counts from the request's arrival, so reading the body uses part of it.
       const timeoutMs = commitDeadlineMs - reply.elapsedTime;
-      outcome = await inbox.record(describeDelivery(id, event, payload as Record<string, unknown>, raw, receivedAt), { timeoutMs });
+      const delivery = describeDelivery(id, event, payload as Record<string, unknown>, raw, receivedAt);
+      if (deps.traceDelivery) delivery.traceContext = deps.traceDelivery(request, delivery);
+      outcome = await inbox.record(delivery, { timeoutMs });
     } catch (error) {
       if (error instanceof OverloadError && error.reason === 'full') return overloaded(reply);
       if (error instanceof OverloadError) {

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { Job } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Metrics } from '../app/metrics.js';
@@ -24,6 +25,9 @@ export function logJobFailures<J extends Job<any>, R>(
   handler: (jobs: J[]) => Promise<R>,
 ): (jobs: J[]) => Promise<R> {
   return async (jobs) => {
+    // pg-boss runs the handler in the job's span (when tracing): it says which organization too.
+    const org = jobs.length === 1 ? orgOf(jobs[0]!) : undefined;
+    if (org !== undefined) trace.getActiveSpan()?.setAttribute('ceos.org', org);
     try {
       return await handler(jobs);
     } catch (error) {

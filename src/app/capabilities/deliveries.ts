@@ -1,10 +1,11 @@
 import { DELIVERIES_CHANNEL, oldestDueDeliveryAgeSeconds } from '../../db/deliveries.js';
 import { logJobFailures } from '../../jobs/log-job-failures.js';
-import { DeliveryWorker } from '../../engine/delivery-worker.js';
+import { DeliveryWorker, type ProcessDelivery } from '../../engine/delivery-worker.js';
 import { runWithinDeadline } from '../../engine/run-within-deadline.js';
 import { RECOVER_DELIVERIES_QUEUE, recoverDeliveries } from '../../jobs/recover-deliveries.js';
 import { type Capability, defineCapability } from '../capability.js';
 import { hasAppCredentials } from '../config.js';
+import { traceDeliveries } from '../tracing-deliveries.js';
 
 /** The deliveries capability, with its worker when this process runs one. */
 export interface DeliveriesCapability extends Capability {
@@ -37,9 +38,10 @@ export function deliveriesCapability(): DeliveriesCapability {
           ],
           async startWorkers({ database, probot, metrics, log, boss, signals }) {
             const receive = probot.receive.bind(probot);
+            const processDelivery: ProcessDelivery = ({ id, name, payload }) => receive({ id, name, payload } as Parameters<typeof receive>[0]);
             const active = new DeliveryWorker(
               database.db,
-              (delivery) => receive(delivery as Parameters<typeof receive>[0]),
+              config.tracing.tracesUrl ? traceDeliveries(processDelivery) : processDelivery,
               {
                 concurrency: config.workerConcurrency,
                 leaseSeconds: config.deliveryLeaseSeconds,

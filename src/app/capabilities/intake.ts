@@ -1,7 +1,8 @@
-import { type NewDelivery, insertDeliveries, preparedDeliveryInsert } from '../../db/deliveries.js';
+import { type NewDelivery, insertDeliveries, insertTracedDeliveries, preparedDeliveryInsert } from '../../db/deliveries.js';
 import { type DeliveryInbox, createDeliveryInbox } from '../../intake/delivery-inbox.js';
 import { webhookRoute } from '../../intake/webhook-route.js';
 import { type Capability, defineCapability } from '../capability.js';
+import { traceWebhookRequests } from '../tracing-intake.js';
 
 /** The intake capability, with the inbox it writes through (the process exposes it to tests and tools). */
 export interface IntakeCapability extends Capability {
@@ -21,7 +22,13 @@ export function intakeCapability(): IntakeCapability {
       name: 'intake',
       register({ config, database, metrics, log, signals }) {
         const pool = database.pool;
-        const insert = pool ? preparedDeliveryInsert(pool) : (rows: readonly NewDelivery[]) => insertDeliveries(database.db, rows);
+        const traced = config.tracing.tracesUrl !== undefined;
+        // Traced, each row carries its trace context; untraced, the insert is the intake's fastest.
+        const insert = traced
+          ? (rows: readonly NewDelivery[]) => insertTracedDeliveries(database.db, rows)
+          : pool
+            ? preparedDeliveryInsert(pool)
+            : (rows: readonly NewDelivery[]) => insertDeliveries(database.db, rows);
         const created = createDeliveryInbox(insert, () => signals.emit('deliveries.stored'), {
           maxBatch: config.intakeMaxBatch,
           maxBatchBytes: 8 * 1024 * 1024,
@@ -34,6 +41,7 @@ export function intakeCapability(): IntakeCapability {
         return {
           routes: (server) =>
             webhookRoute(server, {
+              traceDelivery: traced ? traceWebhookRequests(server) : undefined,
               secrets: config.webhookSecrets,
               inbox: created,
               metrics,
