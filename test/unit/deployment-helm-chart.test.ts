@@ -89,16 +89,8 @@ function requiredFieldProblems(m: Obj): string[] {
   return problems;
 }
 
-const PRODUCTION = {
-  image: { repository: 'registry.example.com/ceos', tag: '1.2.3' },
-  existingSecret: 'ceos-env',
-  config: { CEOS_PUBLIC_URL: 'https://ceos.example.com', CEOS_WORKER_CONCURRENCY: 20, CEOS_TRUST_FORWARDED_PROTO: true },
-  shutdownTimeoutSeconds: 40,
-  ingress: { enabled: true, className: 'nginx', host: 'ceos.example.com', tlsSecretName: 'ceos-tls', annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' } },
-  autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 10 },
-  serviceMonitor: { enabled: true, labels: { release: 'prometheus' } },
-  imagePullSecrets: [{ name: 'registry' }],
-};
+// CI lints and validates the chart with the same set (deploy/helm/ceos/ci/production-values.yaml).
+const PRODUCTION = parseYaml(readFileSync(path.join(CHART, 'ci/production-values.yaml'), 'utf8')) as Obj;
 
 const VALUE_SETS: [string, Obj, { name: string; namespace: string }?][] = [
   ['the defaults', {}],
