@@ -75,6 +75,7 @@ describe('loadConfig', () => {
       api: { bootstrapAdminKey: undefined, corsOrigins: [], allowCidrs: [], rateLimitPerKey: 600, rateLimitPerAddress: 60, rateLimitStore: 'memory' },
       usage: { enabled: true, schedule: '23 6 * * *' },
       dashboard: { sessionSecret: undefined, sessionHours: 12, publicUrl: undefined, trustForwardedProto: false, githubClientId: undefined, githubClientSecret: undefined, githubWebUrl: 'https://github.com' },
+      tracing: { tracesUrl: undefined, protocol: 'http/protobuf', serviceName: 'ceos' },
     });
     expect(hasAppCredentials(config)).toBe(false);
   });
@@ -272,6 +273,26 @@ describe('loadConfig: dashboard', () => {
     expect(() => loadConfig({ CEOS_SESSION_SECRET: 'short' })).toThrow(/CEOS_SESSION_SECRET: must be at least 32 characters/);
     expect(() => loadConfig({ CEOS_PUBLIC_URL: 'ftp://ceos.example.com' })).toThrow(/CEOS_PUBLIC_URL/);
     expect(() => loadConfig({ GITHUB_CLIENT_ID: 'Iv1.abc' })).toThrow(/GITHUB_CLIENT_SECRET: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or neither/);
+  });
+});
+
+describe('loadConfig: traces', () => {
+  it.each([
+    ['http://collector:4318', 'http://collector:4318/v1/traces'],
+    ['http://collector:4318/', 'http://collector:4318/v1/traces'],
+    ['https://otel.example.com/ingest', 'https://otel.example.com/ingest/v1/traces'],
+  ])('appends the signal path to OTEL_EXPORTER_OTLP_ENDPOINT %s', (endpoint, url) => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }).tracing.tracesUrl).toBe(url);
+  });
+
+  it('honours the protocol and service name, and refuses gRPC and a URL that is not http(s)', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'ceos-eu' }).tracing).toEqual({
+      tracesUrl: 'http://c:4318/v1/traces',
+      protocol: 'http/json',
+      serviceName: 'ceos-eu',
+    });
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: must be http\/protobuf or http\/json \(gRPC is not supported\)/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT: must be an http\(s\) URL/);
   });
 });
 
