@@ -86,6 +86,16 @@ export async function insertTracedDeliveries(db: Kysely<Database>, rows: readonl
   return new Set(result.rows.map((r) => r.id));
 }
 
+/** The same on PostgreSQL, as a named prepared statement (parsed and planned once per connection). */
+export function preparedTracedDeliveryInsert(pool: Pool): InsertDeliveries {
+  return async (rows) => {
+    if (rows.length === 0) return new Set();
+    const values = [...deliveryColumns(rows), rows.map((row) => row.traceContext ?? null)];
+    const result = await pool.query<{ id: string }>({ name: 'ceos-insert-traced-deliveries', text: INSERT_TRACED_DELIVERIES_SQL, values });
+    return new Set(result.rows.map((r) => r.id));
+  };
+}
+
 /**
  * Inserts a group of deliveries on PostgreSQL as a named prepared statement, which each pooled
  * connection parses and plans once: on the intake's hot path that is a fifth more deliveries per

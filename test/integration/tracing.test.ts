@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
 import { type TestCeos, startTestCeos } from '../helpers/ceos.js';
@@ -71,6 +72,14 @@ async function installAcme(github: FakeGitHub, env: Record<string, string | unde
   return { id: sent.id, ceos };
 }
 
+/** The trace context pg-boss stored on each reconciliation job. */
+async function reconcileJobContexts(running: TestCeos): Promise<unknown[]> {
+  const { rows } = await sql<{ trace_context: unknown }>`select trace_context from ${sql.table(`${running.database.schema}_jobs.job`)} where name = 'reconcile-org'`.execute(
+    running.database.db,
+  );
+  return rows.map((r) => r.trace_context);
+}
+
 /** The spans from `span` up to its trace's root. */
 function ancestors(spans: readonly ReceivedSpan[], span: ReceivedSpan): ReceivedSpan[] {
   const chain: ReceivedSpan[] = [];
@@ -94,6 +103,7 @@ describe(`traces (${backend})`, () => {
     });
     const stored = await running.database.db.selectFrom('deliveries').select('trace_context').where('id', '=', id).executeTakeFirstOrThrow();
     const githubRequests = fake.requests.filter((r) => r.operationId !== undefined).length;
+    const jobContexts = await reconcileJobContexts(running);
     // Stopping shuts the tracer provider down, which exports every span still waiting.
     await running.stop();
     ceos = undefined;
@@ -144,6 +154,7 @@ describe(`traces (${backend})`, () => {
     expect(ancestors(spans, queued).map((s) => s.spanId)).toEqual(expect.arrayContaining([attempt.spanId, intake.spanId]));
     expect(handlers.map((h) => h.spanId)).toContain(queued.parentSpanId);
     const job = spans.find((s) => s.kind === CONSUMER && s.name === 'process reconcile-org' && s.parentSpanId === queued.spanId)!;
+    expect(jobContexts).toEqual([{ traceparent: `00-${queued.traceId}-${queued.spanId}-01` }]);
     expect(job).toMatchObject({ traceId: intake.traceId, attributes: { 'messaging.system': 'pg-boss', 'ceos.org': 'acme' } });
 
     // The job's GitHub requests: client spans under it, with method, route template and status.
@@ -195,6 +206,7 @@ describe(`traces (${backend})`, () => {
     expect(trace.getTracer('probe').startSpan('probe').isRecording()).toBe(false);
     const stored = await running.database.db.selectFrom('deliveries').select('trace_context').where('id', '=', id).executeTakeFirstOrThrow();
     expect(stored.trace_context).toBeNull();
+    expect(await reconcileJobContexts(running)).toEqual([null]);
     await running.stop();
     ceos = undefined;
     expect(receiver.exports).toEqual([]);

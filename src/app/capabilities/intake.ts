@@ -1,4 +1,4 @@
-import { type NewDelivery, insertDeliveries, insertTracedDeliveries, preparedDeliveryInsert } from '../../db/deliveries.js';
+import { type NewDelivery, insertDeliveries, insertTracedDeliveries, preparedDeliveryInsert, preparedTracedDeliveryInsert } from '../../db/deliveries.js';
 import { type DeliveryInbox, createDeliveryInbox } from '../../intake/delivery-inbox.js';
 import { webhookRoute } from '../../intake/webhook-route.js';
 import { type Capability, defineCapability } from '../capability.js';
@@ -25,7 +25,9 @@ export function intakeCapability(): IntakeCapability {
         const traced = config.tracing.tracesUrl !== undefined;
         // Traced, each row carries its trace context; untraced, the insert is the intake's fastest.
         const insert = traced
-          ? (rows: readonly NewDelivery[]) => insertTracedDeliveries(database.db, rows)
+          ? pool
+            ? preparedTracedDeliveryInsert(pool)
+            : (rows: readonly NewDelivery[]) => insertTracedDeliveries(database.db, rows)
           : pool
             ? preparedDeliveryInsert(pool)
             : (rows: readonly NewDelivery[]) => insertDeliveries(database.db, rows);
