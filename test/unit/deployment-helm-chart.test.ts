@@ -1,14 +1,23 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Service } from 'kubernetes-models/v1/Service';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/app/config.js';
 import { type RenderedManifest, TemplateError, renderChart } from '../helpers/helm-render.js';
 
 // The Helm chart in deploy/helm/ceos, rendered for several sets of values by the repository's own
-// renderer (no helm binary here) and checked field by field. CI (.github/workflows/ci.yml) also runs
-// the real `helm lint` and `helm template | kubeconform` against the Kubernetes schemas.
+// renderer (no helm binary here), validated against the Kubernetes API schemas that kubernetes-models
+// ships (types, required fields, enums; unknown fields are kubeconform -strict's to catch) and checked
+// field by field. CI (.github/workflows/ci.yml) also runs the real `helm lint` and
+// `helm template | kubeconform -strict`.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHART = path.join(ROOT, 'deploy/helm/ceos');
@@ -30,6 +39,29 @@ function one(manifests: RenderedManifest[], kind: string): Obj {
 
 function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** The schema model of each apiVersion and kind the chart may render. */
+const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  'apps/v1 Deployment': Deployment,
+  'v1 Service': Service,
+  'networking.k8s.io/v1 Ingress': Ingress,
+  'autoscaling/v2 HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1 PodDisruptionBudget': PodDisruptionBudget,
+  'batch/v1 Job': Job,
+  'monitoring.coreos.com/v1 ServiceMonitor': ServiceMonitor,
+};
+
+/** What the Kubernetes API schema says is wrong with a manifest (empty when it is valid). */
+function schemaProblems(m: Obj): string[] {
+  const Model = MODELS[`${m.apiVersion} ${m.kind}`];
+  if (!Model) return [`${m.apiVersion} ${m.kind}: no schema known`];
+  try {
+    new Model(m).validate();
+    return [];
+  } catch (error) {
+    return [`${m.kind}/${m.metadata?.name}: ${(error as Error).message}`];
+  }
 }
 
 /** The fields the Kubernetes schemas require of each kind the chart renders (kubeconform checks the rest in CI). */
@@ -106,7 +138,8 @@ describe.each(VALUE_SETS)('the chart rendered with %s', (_name, values, release)
   const env = Object.fromEntries((container.env as Obj[]).map((e) => [e.name, e.value]));
   const shutdownTimeout = (values.shutdownTimeoutSeconds as number | undefined) ?? 25;
 
-  it('renders only resources whose required fields are set', () => {
+  it('renders only resources valid against the Kubernetes API schemas, with the fields CEOS relies on', () => {
+    expect(manifests.flatMap((m) => schemaProblems(m.object))).toEqual([]);
     expect(manifests.flatMap((m) => requiredFieldProblems(m.object))).toEqual([]);
     expect(byKind(manifests, 'Secret')).toEqual([]);
   });
@@ -174,6 +207,21 @@ describe.each(VALUE_SETS)('the chart rendered with %s', (_name, values, release)
     expect(migrate.envFrom).toEqual(container.envFrom);
     expect(migrate.env).toEqual(container.env);
     expect(job.spec.template.spec.securityContext).toEqual(pod.spec.securityContext);
+  });
+});
+
+describe('the schema check', () => {
+  it('finds a wrong type and missing required fields, and knows no schema for a kind the chart does not render', () => {
+    const deployment = one(renderChart(CHART), 'Deployment');
+    const broken = structuredClone(deployment);
+    broken.spec.template.spec.terminationGracePeriodSeconds = '65';
+    expect(schemaProblems(broken).join()).toMatch(/terminationGracePeriodSeconds must be integer/);
+    const noSelector = structuredClone(deployment);
+    delete noSelector.spec.selector;
+    expect(schemaProblems(noSelector).join()).toMatch(/selector/);
+    const service = one(renderChart(CHART), 'Service');
+    expect(schemaProblems({ ...service, spec: { ...service.spec, ports: [{ name: 'http' }] } }).join()).toMatch(/port/);
+    expect(schemaProblems({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } })).toEqual(['v1 Pod: no schema known']);
   });
 });
 
