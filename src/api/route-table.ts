@@ -9,6 +9,7 @@ import { planRoutes } from './routes/plan-routes.js';
 import { requestRoutes } from './routes/request-routes.js';
 import { usageRefreshRoutes } from './routes/usage-refresh-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
+import { webhookRoutes } from './routes/webhooks-routes.js';
 
 /** Every route of the management API: the OpenAPI document, docs/api.md's table and the role tests come from it. */
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -22,4 +23,5 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...keyRoutes,
   ...usageRefreshRoutes,
   ...usageRoutes,
+  ...webhookRoutes,
 ];

@@ -21,6 +21,7 @@ import { domainEventsCapability } from './capabilities/domain-events.js';
 import { governanceCapability } from './capabilities/governance.js';
 import { intakeCapability } from './capabilities/intake.js';
 import { lifecycleCapability } from './capabilities/lifecycle.js';
+import { notificationsCapability } from './capabilities/notifications.js';
 import { platformCapability } from './capabilities/platform.js';
 import { usageCapability } from './capabilities/usage.js';
 import { webhookProxyCapability } from './capabilities/webhook-proxy.js';
@@ -169,6 +170,7 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
       checksCapability,
       commandsCapability,
       domainEventsCapability,
+      notificationsCapability,
       usageCapability,
       // After every capability that creates queues: it sets how long pg-boss keeps their finished jobs.
       lifecycleCapability,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { API_KEY_PATTERN } from '../api/api-key-token.js';
 import { cidrProblem } from '../api/client-networks.js';
 import { cronExpressionProblem } from '../domain/policy/cron-expression.js';
+import { parseEncryptionKey } from '../security/secret-box.js';
 
 /**
  * The process configuration. It is parsed once at boot from the environment; nothing else in the
@@ -99,6 +100,22 @@ export interface Config {
   tracing: TracingConfig;
   /** GitHub's rate limits as every instance shares them (see docs/operations.md, "Several instances"). */
   githubBudget: GitHubBudgetConfig;
+  /** Notification webhooks and the encryption of stored secrets (see docs/notifications.md). */
+  notifications: NotificationsConfig;
+}
+
+/** Settings of notification webhooks and of secrets at rest. */
+export interface NotificationsConfig {
+  /** Key that seals stored secrets (`CEOS_ENCRYPTION_KEY`, 32 bytes in base64); without it no subscription can be created. */
+  encryptionKey: string | undefined;
+  /** Earlier keys still accepted for opening values (`CEOS_ENCRYPTION_KEYS_PREVIOUS`, comma-separated), until `ceos secrets rotate` re-seals them. */
+  previousEncryptionKeys: string[];
+  /** Whether webhook targets may resolve to private, loopback or link-local addresses (`CEOS_WEBHOOK_ALLOW_PRIVATE`). */
+  allowPrivateTargets: boolean;
+  /** Milliseconds one notification request may take (`CEOS_WEBHOOK_TIMEOUT_MS`). */
+  timeoutMs: number;
+  /** Requests in flight per endpoint and process (`CEOS_WEBHOOK_CONCURRENCY_PER_ENDPOINT`). */
+  concurrencyPerEndpoint: number;
 }
 
 /** How GitHub's per-installation rate limits are kept when several instances share them. */
@@ -311,6 +328,19 @@ const EnvSchema = z.object({
   CEOS_GITHUB_WRITES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(80),
   CEOS_GITHUB_WRITES_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(500),
   CEOS_GITHUB_WRITE_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  CEOS_ENCRYPTION_KEY: optionalText.superRefine((v, ctx) => {
+    const key = v === undefined ? undefined : parseEncryptionKey(v);
+    if (typeof key === 'string') ctx.addIssue({ code: 'custom', message: key });
+  }),
+  CEOS_ENCRYPTION_KEYS_PREVIOUS: commaList.superRefine((list, ctx) => {
+    list.forEach((v, i) => {
+      const key = parseEncryptionKey(v);
+      if (typeof key === 'string') ctx.addIssue({ code: 'custom', message: `key ${i + 1}: ${key}` });
+    });
+  }),
+  CEOS_WEBHOOK_ALLOW_PRIVATE: boolean.default(false),
+  CEOS_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  CEOS_WEBHOOK_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 /** Every environment variable the configuration reads (deployment files are checked against it). */
@@ -439,6 +469,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       writesPerMinute: e.CEOS_GITHUB_WRITES_PER_MINUTE,
       writesPerHour: e.CEOS_GITHUB_WRITES_PER_HOUR,
       writeIntervalMs: e.CEOS_GITHUB_WRITE_INTERVAL_MS,
+    },
+    notifications: {
+      encryptionKey: e.CEOS_ENCRYPTION_KEY?.trim(),
+      previousEncryptionKeys: e.CEOS_ENCRYPTION_KEYS_PREVIOUS,
+      allowPrivateTargets: e.CEOS_WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.CEOS_WEBHOOK_TIMEOUT_MS,
+      concurrencyPerEndpoint: e.CEOS_WEBHOOK_CONCURRENCY_PER_ENDPOINT,
     },
   };
 }

@@ -20,6 +20,14 @@ export interface Metrics {
   usageCollections: Counter<'org' | 'outcome'>;
   /** Usage rows stored, by organization and table. */
   usageRowsStored: Counter<'org' | 'table'>;
+  /** Notification sending attempts, by format and outcome (delivered, failed). */
+  notificationAttempts: Counter<'format' | 'outcome'>;
+  /** Notification messages dead-lettered after their last attempt, by format. */
+  notificationsDeadLettered: Counter<'format'>;
+  /** Notification endpoints disabled after days of failures. */
+  notificationEndpointsDisabled: Counter;
+  /** Notification messages by state (shared by every instance). */
+  notificationMessages: Gauge<'state'>;
   /** Where the gauges read at scrape time get their values; each capability fills in its own. */
   sources: MetricSources;
 }
@@ -32,6 +40,8 @@ export interface MetricSources {
   oldestDueDeliverySeconds?: () => Promise<number>;
   /** Plans awaiting confirmation, by organization. */
   heldPlans?: () => Promise<Record<string, number>>;
+  /** Notification messages by state. */
+  notificationMessages?: () => Promise<Record<string, number>>;
 }
 
 // A scrape must answer even when a source fails (an unreachable database is /readyz's to report).
@@ -167,6 +177,34 @@ export function createMetrics(readQueueDepth?: () => Promise<Record<string, numb
       help: 'Usage rows stored from GitHub\'s reports, by organization and table (usage_user_days, usage_team_days).',
       labelNames: ['org', 'table'],
       registers: [registry],
+    }),
+    notificationAttempts: new Counter({
+      name: 'ceos_notification_attempts_total',
+      help: 'Notification sending attempts, by format (standard, slack, teams) and outcome (delivered, failed).',
+      labelNames: ['format', 'outcome'],
+      registers: [registry],
+    }),
+    notificationsDeadLettered: new Counter({
+      name: 'ceos_notifications_dead_lettered_total',
+      help: 'Notification messages dead-lettered after their last attempt, by format.',
+      labelNames: ['format'],
+      registers: [registry],
+    }),
+    notificationEndpointsDisabled: new Counter({
+      name: 'ceos_notification_endpoints_disabled_total',
+      help: 'Notification endpoints disabled after days of failures.',
+      registers: [registry],
+    }),
+    notificationMessages: new Gauge({
+      name: 'ceos_notification_messages',
+      help: 'Notification messages by state (pending, sending, delivered, dead), across every instance.',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        await quietly(sources.notificationMessages, (byState) => {
+          for (const [state, count] of Object.entries(byState)) this.set({ state }, count);
+        });
+      },
     }),
   };
 }

@@ -9,6 +9,7 @@ import type { UsageTables } from './usage-schema.js';
 import type { WarningsTables } from './warnings-schema.js';
 import type { RequestsTables } from './requests-schema.js';
 import type { GitHubBudgetTables } from './github-budget-schema.js';
+import type { NotificationTables } from './notification-schema.js';
 
 /** Delivery status in the inbox. */
 export type DeliveryStatus = 'received' | 'processing' | 'processed' | 'failed' | 'dead';
@@ -52,6 +53,6 @@ export interface InboxTables {
 }
 
 /** The CEOS database: each area declares its tables in its own file. */
-export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables, ApiKeysTables, UsageTables, SessionsTables, WarningsTables, RequestsTables, GitHubBudgetTables {}
+export interface Database extends InboxTables, MirrorTables, GovernanceTables, AuditTables, CommandsTables, ApiKeysTables, UsageTables, SessionsTables, WarningsTables, RequestsTables, GitHubBudgetTables, NotificationTables {}
 
 export type Delivery = Selectable<DeliveriesTable>;

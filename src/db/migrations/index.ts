@@ -17,6 +17,7 @@ import * as seatRequests from './2026-12-02T1210-seat-requests.js';
 import * as apiRateLimits from './2026-12-02T1300-api-rate-limits.js';
 import * as usageUserDaysByDay from './2026-12-02T1410-usage-user-days-by-day.js';
 import * as usageUserDaysByUser from './2026-12-02T1420-usage-user-days-by-user.js';
+import * as notifications from './2026-12-03T1000-notifications.js';
 import * as githubBudget from './2026-12-03T1500-github-budget.js';
 import * as tenantIsolation from './2026-12-03T2000-tenant-isolation.js';
 import * as deliveryTraceContext from './2026-12-03T3000-delivery-trace-context.js';
@@ -44,6 +45,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T1300-api-rate-limits': apiRateLimits,
   '2026-12-02T1410-usage-user-days-by-day': usageUserDaysByDay,
   '2026-12-02T1420-usage-user-days-by-user': usageUserDaysByUser,
+  '2026-12-03T1000-notifications': notifications,
   '2026-12-03T1500-github-budget': githubBudget,
   '2026-12-03T2000-tenant-isolation': tenantIsolation,
   '2026-12-03T3000-delivery-trace-context': deliveryTraceContext,
