@@ -8,6 +8,9 @@ import type { Logger } from 'pino';
 import type { TracingConfig } from './config.js';
 import type { Tracing } from './tracing.js';
 
+// How long a stop waits for the last spans to be exported.
+const SHUTDOWN_EXPORT_MS = 5000;
+
 /**
  * The tracing SDK, imported only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set: a tracer provider
  * exporting batches over OTLP/HTTP (protobuf or JSON), the async-local-storage context manager
@@ -52,9 +55,21 @@ export async function startTracingSdk(config: TracingConfig & { tracesUrl: strin
     enabled: true,
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
+      // A collector that does not answer must not hold the stop past the grace the platform gives.
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          tracingLog.warn({ timeoutMs: SHUTDOWN_EXPORT_MS }, 'the last spans were not exported in time; stopping without them');
+          resolve();
+        }, SHUTDOWN_EXPORT_MS);
+      });
       try {
-        await provider.shutdown();
+        await Promise.race([
+          provider.shutdown().catch((error: unknown) => tracingLog.warn({ err: error }, 'the last spans could not be exported')),
+          bound,
+        ]);
       } finally {
+        clearTimeout(timer);
         trace.disable();
         context.disable();
         propagation.disable();

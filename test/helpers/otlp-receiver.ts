@@ -97,10 +97,10 @@ function spansOf(request: JsonExport): ReceivedSpan[] {
 
 /**
  * Starts a receiver on a free loopback port. It takes `POST /v1/traces` in either OTLP/HTTP
- * encoding and answers as a collector does (an empty success response in the request's encoding);
- * JSON exports are decoded into `spans`, protobuf ones kept raw in `exports`.
+ * encoding and answers as a collector does (an empty success response in the request's encoding),
+ * or refuses each with `refuseWith`; JSON exports are decoded into `spans`, protobuf ones kept raw in `exports`.
  */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(options: { refuseWith?: number } = {}): Promise<OtlpReceiver> {
   const exports: ReceivedExport[] = [];
   const spans: ReceivedSpan[] = [];
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -113,6 +113,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       return;
     }
     exports.push({ path: request.url, contentType, body });
+    if (options.refuseWith !== undefined) {
+      // A collector that refuses every export (e.g. 400: not retried by the exporter).
+      response.writeHead(options.refuseWith, { 'content-type': 'application/json' }).end('{"code":3,"message":"refused by the test"}');
+      return;
+    }
     if (contentType.startsWith('application/json')) {
       spans.push(...spansOf(JSON.parse(body.toString('utf8')) as JsonExport));
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');

@@ -198,6 +198,16 @@ describe(`traces (${backend})`, () => {
     expect(bodies).toContain('ceos'); // service.name's default
   });
 
+  it('never hold up the work when the collector refuses them: the failed export is logged', async () => {
+    receiver = await startOtlpReceiver({ refuseWith: 400 });
+    fake = await acme();
+    const { ceos: running } = await installAcme(fake, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    await running.stop();
+    ceos = undefined;
+    expect(receiver.exports.length).toBeGreaterThan(0);
+    expect(running.logs.lines.some((l) => l.component === 'tracing' && l.level === 40)).toBe(true);
+  });
+
   it('are off without OTEL_EXPORTER_OTLP_ENDPOINT: no tracer is registered, nothing is stored or exported', async () => {
     receiver = await startOtlpReceiver();
     fake = await acme();
