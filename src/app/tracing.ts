@@ -19,7 +19,7 @@ export const TRACE_ATTRIBUTES = {
   event: 'github.event',
   action: 'github.action',
   installationId: 'github.installation.id',
-  /** The organization (lower-case login as GitHub sent it) the work is for. */
+  /** The organization the work is for: its login as GitHub sent it on a delivery, CEOS's lower-cased key on a job. */
   org: 'ceos.org',
   /** The attempt number of a delivery (1 for the first). */
   attempt: 'ceos.delivery.attempt',
