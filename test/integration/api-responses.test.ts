@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiRoute } from '../../src/api/api-route.js';
 import { dryRunPlan } from '../../src/api/org-views.js';
@@ -46,7 +47,10 @@ async function call(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: un
 }
 
 beforeAll(async () => {
-  ceos = await startTestCeos({ CEOS_WORKERS: 'false', CEOS_API_RATE_LIMIT_PER_KEY: '100000' }, { listen: false });
+  ceos = await startTestCeos(
+    { CEOS_WORKERS: 'false', CEOS_API_RATE_LIMIT_PER_KEY: '100000', CEOS_ENCRYPTION_KEY: randomBytes(32).toString('base64'), CEOS_WEBHOOK_ALLOW_PRIVATE: 'true' },
+    { listen: false },
+  );
   const { db } = ceos.database;
   await seedOrg(db, 'Acme', 1);
   await seedOrg(db, 'Globex', 2);
@@ -170,6 +174,26 @@ describe(`management API success bodies (${backend})`, () => {
     const declined = await call('POST', `/api/v1/orgs/acme/requests/${other.row.id}/decline`, {});
     expect(declined.state).toBe('declined');
     expect((await call('GET', '/api/v1/orgs/acme/requests?state=pending')).items).toEqual([]);
+  });
+
+  it('notification webhooks: subscribe, list, show, test, deliveries, replay, rotate and delete answer as documented', async () => {
+    const { db } = ceos.database;
+    const hook = await call('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['seat.added', 'plan.applied'], format: 'slack', orgs: ['Acme'] });
+    expect(hook).toMatchObject({ url: 'http://127.0.0.1:9/hook', events: ['plan.applied', 'seat.added'], format: 'slack', orgs: ['acme'], state: 'active' });
+    expect(hook.secret).toMatch(/^whsec_/);
+    const listed = await call('GET', '/api/v1/webhooks');
+    expect(listed.items.map((w: { id: string }) => w.id)).toEqual([hook.id]);
+    expect(await call('GET', `/api/v1/webhooks/${hook.id}`)).not.toHaveProperty('secret');
+    const test = await call('POST', `/api/v1/webhooks/${hook.id}/test`, {});
+    expect(test).toMatchObject({ type: 'webhook.tested', state: 'pending', attempts: 0 });
+    await db.updateTable('notification_messages').set({ state: 'dead', attempts: 9, last_status: 500, last_error: 'answered 500' }).where('id', '=', test.id).execute();
+    const deliveries = await call('GET', `/api/v1/webhooks/${hook.id}/deliveries?limit=5`);
+    expect(deliveries.items[0]).toMatchObject({ id: test.id, state: 'dead', next_attempt_at: null });
+    expect(await call('POST', `/api/v1/webhooks/${hook.id}/deliveries/${test.id}/replay`, {})).toMatchObject({ state: 'pending', attempts: 0 });
+    const rotated = await call('POST', `/api/v1/webhooks/${hook.id}/rotate-secret`, {});
+    expect(rotated.secret).not.toBe(hook.secret);
+    await call('DELETE', `/api/v1/webhooks/${hook.id}`);
+    expect((await call('GET', '/api/v1/webhooks')).items).toEqual([]);
   });
 
   it('every route was seen answering with success', () => {
