@@ -23,7 +23,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHART = path.join(ROOT, 'deploy/helm/ceos');
 
 /** Variables whose values are secrets: they may reach a pod only from the Secret. */
-const SECRET_VARIABLES = CONFIG_VARIABLES.filter((name) => /SECRET|PRIVATE_KEY|DATABASE_URL|_KEY$|PASSWORD|TOKEN/.test(name));
+const SECRET_VARIABLES = CONFIG_VARIABLES.filter((name) => /SECRET|PRIVATE_KEY$|DATABASE_URL|ENCRYPTION_KEY|ADMIN_KEY|PASSWORD|TOKEN/.test(name));
 
 type Obj = Record<string, any>;
 
@@ -287,7 +287,9 @@ describe('values.yaml', () => {
     };
     walk(values);
     expect(keys.filter((key) => SECRET_VARIABLES.includes(key))).toEqual([]);
-    expect(SECRET_VARIABLES).toEqual(expect.arrayContaining(['DATABASE_URL', 'PRIVATE_KEY', 'WEBHOOK_SECRET', 'CEOS_SESSION_SECRET', 'GITHUB_CLIENT_SECRET']));
+    expect(SECRET_VARIABLES).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'PRIVATE_KEY', 'WEBHOOK_SECRET', 'CEOS_SESSION_SECRET', 'GITHUB_CLIENT_SECRET', 'CEOS_BOOTSTRAP_ADMIN_KEY', 'CEOS_ENCRYPTION_KEY', 'CEOS_ENCRYPTION_KEYS_PREVIOUS']),
+    );
   });
 
   it('names only configuration variables CEOS reads, and the shutdown timeout CEOS defaults to', () => {
