@@ -148,7 +148,12 @@ export function createSharedRateLimit({ db, limits, log, maxHoldMs = 10_000, blo
             throw error;
           }
         } else {
-          const { untilMs, reason } = await knownBlock(installationId);
+          // A read goes ahead when the block cannot be looked up: the database being away must
+          // not stop what needs no budget, and GitHub would answer a spent limit itself.
+          const { untilMs, reason } = await knownBlock(installationId).catch((error: unknown) => {
+            log.warn({ err: error, installationId }, 'could not read the shared GitHub rate limit; sending the read anyway');
+            return { untilMs: 0, reason: 'secondary' as const };
+          });
           const waitMs = untilMs - Date.now();
           if (waitMs > maxHoldMs) return rateLimitAnswer(reason, waitMs, installationId);
           await pause(waitMs, signal);

@@ -1,7 +1,10 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.js';
 import { createMetrics } from '../../src/app/metrics.js';
+import type { Database } from '../../src/db/schema.js';
 import { createProbot } from '../../src/app/probot.js';
 import { githubBlockRemaining, recordGitHubBlock, releaseWriteSlot, reserveWriteSlot } from '../../src/db/github-budget.js';
 import { blockFromResponse, createSharedRateLimit, isContentCreating } from '../../src/github/shared-rate-limit.js';
@@ -153,6 +156,26 @@ describe(`the GitHub budget shared in the database (${backend})`, () => {
     expect(held.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(Math.abs(Number(held.headers.get('x-ratelimit-reset')) - reset)).toBeLessThanOrEqual(2);
     expect(fake.requestsTo('orgs/list-members')).toHaveLength(3);
+  });
+
+  it('without its database, reads still reach GitHub and writes fail rather than go out unbudgeted', async () => {
+    fake = await startFakeGitHub();
+    fake.addOrg({ login: 'acme', members: [{ login: 'mona' }] });
+    fake.addInstallation({ id: 21, account: 'acme' });
+    const token = fake.createInstallationToken(21);
+    // Nothing listens on port 1 of the loopback: every query fails to connect.
+    const away = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: 'postgres://127.0.0.1:1/none', connectionTimeoutMillis: 1000 }) }) });
+    try {
+      const send = createSharedRateLimit({ db: away, limits: { perMinute: 80, perHour: 500, intervalMs: 0 }, log: silent }).fetchFor('21');
+      const headers = { authorization: `token ${token}`, 'content-type': 'application/json' };
+      expect((await send(`${fake.apiUrl}/orgs/acme/members`, { headers })).status).toBe(200);
+      await expect(
+        send(`${fake.apiUrl}/orgs/acme/copilot/billing/selected_users`, { method: 'POST', headers, body: JSON.stringify({ selected_usernames: ['mona'] }) }),
+      ).rejects.toThrow();
+      expect(fake.requestsTo('copilot/add-copilot-seats-for-users')).toHaveLength(0);
+    } finally {
+      await away.destroy();
+    }
   });
 
   it("is wired into the installation Octokit of CEOS's Probot: each seat write reserves a slot, the token request does not", async () => {
