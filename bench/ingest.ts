@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { signBody } from '../src/intake/verify-signature.js';
 import { type CpuSplit, startCpuAccounting } from './cpu-accounting.js';
+import { serverNodeFlags } from './server-node-flags.js';
 
 const require = createRequire(import.meta.url);
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -31,9 +32,13 @@ const mix = definitions
   .map((d) => ({ ...d, signature: signBody(d.body, SECRET) }));
 
 function start(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const profile = CPU_PROF_DIR && script.startsWith('./ingest') ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
+  const ceos = script.startsWith('./ingest');
+  const profile = CPU_PROF_DIR && ceos ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
+  // CEOS runs under the flags `npm start` gives it (--node-flags=v8-defaults: under V8's own);
+  // bare Probot runs as a Probot app does by default.
+  const runtime = ceos && args.get('node-flags') !== 'v8-defaults' ? serverNodeFlags() : [];
   const child = fork(new URL(script, import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx', ...profile],
+    execArgv: ['--import', 'tsx', ...runtime, ...profile],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -114,6 +119,7 @@ const { generateKeyPairSync } = await import('node:crypto');
 const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 
 process.stdout.write(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}\n`);
+process.stdout.write(`CEOS node flags: ${args.get('node-flags') === 'v8-defaults' ? 'none (V8 defaults)' : serverNodeFlags().join(' ') || 'none'} (from npm start)\n`);
 process.stdout.write(`command: npm run bench:ingest -- ${process.argv.slice(2).join(' ')}; ${new Date().toISOString()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
 process.stdout.write(`payload mix: ${mix.length} example payloads of ${new Set(mix.map((m) => m.event)).size} events; ${CONNECTIONS} connections, ${DURATION} s each\n\n`);
 

@@ -24,6 +24,7 @@ import type { UserUsageRecord } from '../src/domain/usage/parse-usage-records.js
 import { downloadFile } from '../src/github/usage-file-download.js';
 import { collectOrgUsage } from '../src/jobs/collect-usage.js';
 import { peakRss } from './reconcile-peak-rss.js';
+import { serverNodeFlags } from './server-node-flags.js';
 import { seedQueryHistory, timeOrgPageQueries, timingLines } from './usage-queries.js';
 import type { UsageFakeOptions, UsageFakeReady, UsageFakeSummary } from './usage-fake-server.js';
 
@@ -92,7 +93,12 @@ async function main(): Promise<void> {
       files: { type: 'string', default: '2' },
       teams: { type: 'string', default: '200' },
       'database-url': { type: 'string' },
+      // --no-queries measures the collection only (the query timings seed 7.3 million rows first).
+      queries: { type: 'boolean', default: true },
+      // --node-flags=v8-defaults collects under V8's own heap sizing, for comparison.
+      'node-flags': { type: 'string', default: 'server' },
     },
+    allowNegative: true,
   });
   const users = Number(values.users);
   const dayCount = Number(values.days);
@@ -100,6 +106,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   print(`command: npm run bench:usage${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`);
   print(`date: ${new Date().toISOString()}`);
+  print(`node flags: ${process.execArgv.filter((a) => a.startsWith('--') && !['--import', '--require'].includes(a) && !a.includes('tsx')).join(' ') || 'none'} (${values['node-flags'] === 'server' ? "the server's, from npm start" : "V8's defaults"})`);
   print(
     `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
       `node ${process.version}, ${os.platform()} ${os.release()}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
@@ -175,6 +182,7 @@ async function main(): Promise<void> {
     // ---------------------------------------------------------------------------------------------
     // Query timing: the org page's queries on 365 days of history for as many people, seeded with
     // set-based SQL under an organization of its own (bench/usage-queries.ts).
+    if (!values.queries) return;
     const history = { org: 'bench-usage-history', users, days: 365, teams: Number(values.teams), endDay: addDays(today, -1) };
     await upsertInstallation(database.db, { id: 2, accountLogin: history.org, accountId: 20, accountType: 'Organization', repositorySelection: 'all', permissions: {}, events: [] }, 'active');
     const seedStarted = performance.now();
@@ -193,4 +201,17 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+/**
+ * The collector runs in this process, so it must run under the server's Node.js flags (its heap
+ * sizing decides the RSS figure): without them, this process starts itself again with them.
+ */
+async function underServerFlags(): Promise<boolean> {
+  const wanted = process.argv.includes('--node-flags=v8-defaults') ? [] : serverNodeFlags();
+  if (wanted.every((flag) => process.execArgv.includes(flag))) return true;
+  const child = fork(process.argv[1]!, process.argv.slice(2), { execArgv: [...process.execArgv, ...wanted], stdio: 'inherit' });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  process.exitCode = code ?? 1;
+  return false;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` && (await underServerFlags())) await main();
