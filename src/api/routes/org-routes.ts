@@ -9,13 +9,14 @@ import { decodeCursor, page } from '../cursor.js';
 import { compareLogins, inactivityThreshold, seatFromRow, seatItem, seatQuery } from '../org-views.js';
 import { planReasonBody, planRunStatus, policyBody, policyErrorBody, policyStatusFields, seatBody, seatOverrideBody } from '../response-schemas.js';
 import { iso, orgParam, orgParams, pageOf, pageQuery, timestamp } from '../schemas.js';
+import { tenantScoped } from './tenant-scope.js';
 
 const afterLogin = z.object({ after: z.string() });
 const DAY_MS = 86_400_000;
 
 /** The organization summary, its seats, members, teams and policy, all from CEOS's mirror. */
 export const orgRoutes = [
-  defineRoute({
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org',
     permission: 'read',
@@ -58,8 +59,8 @@ export const orgRoutes = [
         held_plans: held.map((p) => ({ id: p.id, held: p.held, created_at: iso(p.created_at) })),
       };
     },
-  }),
-  defineRoute({
+  })),
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/seats',
     permission: 'read',
@@ -82,8 +83,8 @@ export const orgRoutes = [
       const rows = await listSeatsPage(deps.db, installation.org, { ...filter, limit: query.limit + 1, ...(after ? { afterLogin: after.after } : {}) });
       return page(rows, query.limit, (r) => seatItem(seatFromRow(r), now), (r) => ({ after: r.login_key }));
     },
-  }),
-  defineRoute({
+  })),
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/seats/:login',
     permission: 'read',
@@ -126,8 +127,8 @@ export const orgRoutes = [
         next_plan: planned ? { change: planned.op, reason: planned.e.reason } : null,
       };
     },
-  }),
-  defineRoute({
+  })),
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/members',
     permission: 'read',
@@ -142,8 +143,8 @@ export const orgRoutes = [
       const rows = await listMembersPage(deps.db, installation.org, { limit: query.limit + 1, ...(after ? { afterLogin: after.after } : {}) });
       return page(rows, query.limit, (m) => ({ login: m.login, user_id: Number(m.user_id), role: m.role, has_seat: Boolean(m.has_seat) }), (m) => ({ after: m.login_key }));
     },
-  }),
-  defineRoute({
+  })),
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/teams',
     permission: 'read',
@@ -168,8 +169,8 @@ export const orgRoutes = [
         (t) => ({ after: t.slug.toLowerCase() }),
       );
     },
-  }),
-  defineRoute({
+  })),
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/policy',
     permission: 'read',
@@ -192,7 +193,7 @@ export const orgRoutes = [
         errors: stored?.errors ?? [],
       };
     },
-  }),
+  })),
 ];
 
 function policyStatus(stored: Awaited<ReturnType<typeof readStoredPolicy>>) {

@@ -10,6 +10,7 @@ import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
 import { overrideBody } from '../response-schemas.js';
 import { iso, orgParam, orgParams, pageOf, pageQuery, uuid } from '../schemas.js';
+import { tenantScoped } from './tenant-scope.js';
 
 const jobId = z.string().nullable().describe('The reconciliation queued (`GET /jobs/{id}`); null while the installation is not active');
 
@@ -33,7 +34,7 @@ export function overrideItem(o: OverrideRow) {
 
 /** Manual seat overrides: list those in force, record new ones, lift one. Each change queues a reconciliation. */
 export const overrideRoutes = [
-  defineRoute({
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/overrides',
     permission: 'read',
@@ -52,7 +53,7 @@ export const overrideRoutes = [
       }
       return page(rows.slice(0, query.limit + 1), query.limit, overrideItem, (r) => ({ at: iso(r.created_at), id: r.id }));
     },
-  }),
+  })),
   defineRoute({
     method: 'POST',
     url: '/orgs/:org/overrides',

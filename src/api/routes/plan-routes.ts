@@ -16,6 +16,7 @@ import { decodeCursor, page } from '../cursor.js';
 import { dryRunPlan } from '../org-views.js';
 import { planBody, planRunStatus, policyBody, policyErrorBody, reportTargetBody } from '../response-schemas.js';
 import { iso, orgParam, orgParams, pageOf, pageQuery, timestamp, uuid } from '../schemas.js';
+import { tenantScoped } from './tenant-scope.js';
 
 const planSummaryFields = {
   id: z.string(),
@@ -43,7 +44,7 @@ const afterPlan = z.object({ at: z.iso.datetime(), id: z.string() });
 
 /** Plans (stored, dry run, confirmation), reconciliation runs, policy validation and jobs. */
 export const planRoutes = [
-  defineRoute({
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/plans',
     permission: 'read',
@@ -62,8 +63,8 @@ export const planRoutes = [
       });
       return page(rows, query.limit, (r) => ({ ...r, created_at: iso(r.created_at), finished_at: iso(r.finished_at), confirmed_at: iso(r.confirmed_at) }), (r) => ({ at: iso(r.created_at), id: r.id }));
     },
-  }),
-  defineRoute({
+  })),
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/plans/:id',
     permission: 'read',
@@ -97,7 +98,7 @@ export const planRoutes = [
         changes: changes.map((c) => ({ ...c, updated_at: iso(c.updated_at) })),
       };
     },
-  }),
+  })),
   defineRoute({
     method: 'POST',
     url: '/orgs/:org/plans',

@@ -9,6 +9,7 @@ import { ApiError, notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
 import { decodeCursor, page } from '../cursor.js';
 import { iso, orgParam, orgParams, pageOf, pageQuery, timestamp, uuid } from '../schemas.js';
+import { tenantScoped } from './tenant-scope.js';
 
 const DAY_MS = 86_400_000;
 
@@ -47,7 +48,7 @@ const requestParams = z.strictObject({ org: orgParam, id: uuid });
 
 /** Seat requests: list them, approve or decline one, as `/copilot approve` and `/copilot decline` do. */
 export const requestRoutes = [
-  defineRoute({
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/requests',
     permission: 'read',
@@ -67,7 +68,7 @@ export const requestRoutes = [
       });
       return page(rows, query.limit, requestItem, (r) => ({ at: iso(r.created_at), id: r.id }));
     },
-  }),
+  })),
   defineRoute({
     method: 'POST',
     url: '/orgs/:org/requests/:id/approve',

@@ -8,6 +8,7 @@ import { lastDataDay } from '../../db/usage-writes.js';
 import { ApiError } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
 import { iso, orgParams } from '../schemas.js';
+import { tenantScoped } from './tenant-scope.js';
 
 const day = z.iso.date('must be a day as YYYY-MM-DD');
 
@@ -65,7 +66,7 @@ export const usageRefreshRoutes = [
       return { job_id: jobId, status: 'queued' as const, from: window.from, to: window.to, days: window.days.length };
     },
   }),
-  defineRoute({
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/usage/collection',
     permission: 'read',
@@ -88,5 +89,5 @@ export const usageRefreshRoutes = [
         days_without_data: s.daysWithoutData,
       };
     },
-  }),
+  })),
 ];

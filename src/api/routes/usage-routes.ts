@@ -12,6 +12,7 @@ import { loadOrgSeatSummaries, loadOrgUsageReport, loadUsageSeries, reportWindow
 import { ApiError, notFound } from '../api-error.js';
 import { defineRoute } from '../api-route.js';
 import { orgParams } from '../schemas.js';
+import { tenantScoped } from './tenant-scope.js';
 
 /** The longest range a series may cover: a year of reports, one leap day included. */
 export const MAX_SERIES_DAYS = 366;
@@ -236,7 +237,7 @@ const orgSummarySchema = z.object({
 
 /** Usage analytics: series, insights and the report per organization, and every organization at once. */
 export const usageRoutes = [
-  defineRoute({
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/usage',
     permission: 'read',
@@ -264,8 +265,8 @@ export const usageRoutes = [
       ]);
       return { org: installation.account_login, team: team ?? null, ...range, granularity: query.granularity, collection: collectionItem(collection), points: points.map(pointItem) };
     },
-  }),
-  defineRoute({
+  })),
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/insights',
     permission: 'read',
@@ -279,8 +280,8 @@ export const usageRoutes = [
     async handler({ installation, deps, now }) {
       return insightsItem(await loadOrgUsageReport(deps.db, installation.org, installation.account_login, now));
     },
-  }),
-  defineRoute({
+  })),
+  tenantScoped(defineRoute({
     method: 'GET',
     url: '/orgs/:org/report',
     permission: 'read',
@@ -302,7 +303,7 @@ export const usageRoutes = [
       }
       return { ...insightsItem(report), usage: usageSummaryItem(report.usage), teams: report.teams.map(teamItem) };
     },
-  }),
+  })),
   defineRoute({
     method: 'GET',
     url: '/usage',
