@@ -10,6 +10,7 @@ import { lockApplyingPlan, recordPlanRun } from '../db/plan-reports.js';
 import { readStoredPolicy, savePolicy } from '../db/policies.js';
 import { listSeatWarnings } from '../db/seat-warnings.js';
 import type { Database } from '../db/schema.js';
+import { outsideTenantRole, withTenant } from '../db/tenancy.js';
 import { type AuditEntryInput, actorTypeOf } from '../domain/audit/audit-entry.js';
 import type { OrgSnapshot, Plan, PlanEntry } from '../domain/plan-types.js';
 import { type SafeguardConfirmation, planWithSafeguard } from '../domain/planner/safeguard.js';
@@ -89,8 +90,11 @@ export function actorOf(job: Pick<ReconcileJob, 'trigger' | 'actor'>): Pick<Audi
   return { actor: job.actor, actorType: 'user' };
 }
 
-/** Reads and validates the policy file from GitHub, and records what was read. */
-export async function loadPolicy(deps: ReconcileDeps, org: string, orgLogin: string, ref?: string): Promise<LoadedPolicy> {
+/**
+ * Reads and validates the policy file from GitHub, and records what was read: in a tenant
+ * transaction of `installationId` when given (see src/db/tenancy.ts).
+ */
+export async function loadPolicy(deps: ReconcileDeps, org: string, orgLogin: string, ref?: string, installationId?: string): Promise<LoadedPolicy> {
   const file = await fetchPolicyFile(deps.octokit as never, {
     owner: orgLogin,
     repo: deps.policyLocation.repository,
@@ -104,7 +108,7 @@ export async function loadPolicy(deps: ReconcileDeps, org: string, orgLogin: str
   }
   if (!ref) {
     const previous = await readStoredPolicy(deps.db, org);
-    await deps.db.transaction().execute(async (trx) => {
+    const record = async (trx: Transaction<Database>) => {
       await savePolicy(trx, org, { sha: loaded.sha, ref: null, text: file.found ? file.text : null, policy: loaded.policy, errors: loaded.errors }, deps.now());
       if (!previous || previous.sha !== loaded.sha) {
         // A new version of the policy is part of the compliance record.
@@ -122,7 +126,8 @@ export async function loadPolicy(deps: ReconcileDeps, org: string, orgLogin: str
           details: { path: deps.policyLocation.path, repository: deps.policyLocation.repository, previousSha: previous?.sha ?? null },
         });
       }
-    });
+    };
+    await (installationId === undefined ? deps.db.transaction().execute(record) : withTenant(deps.db, installationId, record));
   }
   return loaded;
 }
@@ -167,7 +172,7 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
   // time): settle it from the seat list just read, before this run's changes could be taken for its.
   await settleAbandonedPlansOfOrg({ db, log, now: deps.now, queueReport: deps.queueReport && ((trx, p) => deps.queueReport!(trx, p.id)) }, org, seatList.seats);
 
-  const policy = await loadPolicy(deps, org, orgLogin);
+  const policy = await loadPolicy(deps, org, orgLogin, undefined, installation.id);
   const overrides = (await listActiveOverrides(db, org, started)).map(toSeatOverride);
   const warnings = await listSeatWarnings(db, org);
   const confirmation = job.confirmPlanId === undefined ? null : await loadConfirmation(db, org, job.confirmPlanId);
@@ -257,7 +262,11 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
     ]);
   };
 
-  const planId = await db.transaction().execute(async (trx) => {
+  // The run's writes of its own organization's rows are tenant transactions: row-level security
+  // keeps them to this installation, whatever a query's where clause says. Queueing the report is
+  // pg-boss's, so it steps outside the tenant role.
+  const queueReport = deps.queueReport && ((trx: Transaction<Database>, id: string) => outsideTenantRole(trx, (t) => deps.queueReport!(t, id)));
+  const planId = await withTenant(db, installation.id, async (trx) => {
     const id = await storePlan(trx, {
       org,
       trigger: job.trigger,
@@ -284,7 +293,7 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
     await recordPlanRun(trx, id, { jobId: deps.jobId ?? null, report: job.report, policyErrors: policy.errors });
     if (awaitingConfirmation && !willApply) await holdForConfirmation(trx, id);
     // A plan not applied is finished as stored: its report goes out with it.
-    if (!willApply) await deps.queueReport?.(trx, id);
+    if (!willApply) await queueReport?.(trx, id);
     if (plan.violations.length > 0) {
       await recordDomainEvents(trx, [{ type: 'violation.found', org, payload: { planId: id, count: plan.violations.length, codes: [...new Set(plan.violations.map((v) => v.code))] } }]);
     }
@@ -310,7 +319,7 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
       log,
       onResults: async (results) => {
         const at = deps.now();
-        await db.transaction().execute(async (trx) => {
+        await withTenant(db, installation.id, async (trx) => {
           await recordChangeResults(trx, planId, results);
           await appendAuditEntries(
             trx,
@@ -350,7 +359,7 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
       failed: summary.failed.map((f) => ({ login: f.login, action: f.op, message: f.error })),
     };
     status = result.failed.length > 0 || failedKeys.size > 0 ? 'partially_applied' : awaitingConfirmation ? 'awaiting_confirmation' : 'applied';
-    await db.transaction().execute(async (trx) => {
+    await withTenant(db, installation.id, async (trx) => {
       // A run that outlived its job's expiry may find its plan settled by the sweeper meanwhile; the settlement stands.
       if (!(await lockApplyingPlan(trx, planId))) {
         log.warn({ org, planId }, 'plan already settled after this run was taken for stopped; its finish is skipped');
@@ -371,7 +380,7 @@ export async function reconcileOrg(deps: ReconcileDeps, job: ReconcileJob): Prom
       await finishPlan(trx, planId, status === 'partially_applied' ? 'partially_applied' : awaitingConfirmation ? 'awaiting_confirmation' : 'applied');
       if (awaitingConfirmation && status !== 'partially_applied') await holdForConfirmation(trx, planId);
       await recordDomainEvents(trx, [{ type: 'reconciliation.finished', org, payload: { planId, status, added: outcome!.added.length, cancelled: outcome!.cancelled.length, failed: outcome!.failed.length } }]);
-      await deps.queueReport?.(trx, planId);
+      await queueReport?.(trx, planId);
     });
   } else {
     // A held plan with nothing to add was applied too: it changed nothing, which its report says.
