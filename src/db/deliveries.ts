@@ -211,17 +211,29 @@ export async function claimDueDeliveries(
   }));
 }
 
+// A dead-lettered delivery is a domain event (delivery.dead, for notifications), recorded by the
+// statement that dead-letters it; the CTE it joins names its changed rows `changed`.
+const deadDeliveryEvents = sql`
+  insert into domain_events (org, type, payload)
+  select d.org, 'delivery.dead', jsonb_build_object('deliveryId', d.id, 'event', d.event, 'action', d.action, 'attempts', d.attempts, 'error', left(d.last_error, 500))
+    from changed d
+   where d.status = 'dead'
+  returning id`;
+
 /**
  * Dead-letters deliveries whose last lease ran out with no attempts left: a delivery that keeps
  * killing its worker must not be retried forever.
  */
 export async function deadLetterAbandoned(db: Kysely<Database>, maxAttempts: number): Promise<string[]> {
   const result = await sql<{ id: string }>`
-    update deliveries
-       set status = 'dead',
-           last_error = coalesce(last_error || '; ', '') || 'worker lease expired on the last attempt'
-     where status = 'processing' and next_attempt_at <= now() and attempts >= ${maxAttempts}
-    returning id`.execute(db);
+    with changed as (
+      update deliveries
+         set status = 'dead',
+             last_error = coalesce(last_error || '; ', '') || 'worker lease expired on the last attempt'
+       where status = 'processing' and next_attempt_at <= now() and attempts >= ${maxAttempts}
+      returning id, status, event, action, org, attempts, last_error
+    ), recorded as (${deadDeliveryEvents})
+    select id from changed`.execute(db);
   return result.rows.map((r) => r.id);
 }
 
@@ -280,13 +292,16 @@ export async function markFailed(
   failure: DeliveryClaim & { error: string; retryInSeconds: number; maxAttempts: number },
 ): Promise<DeliveryStatus | undefined> {
   const result = await sql<{ status: DeliveryStatus }>`
-    update deliveries
-       set status = case when attempts >= ${failure.maxAttempts} then 'dead' else 'failed' end,
-           last_error = ${failure.error.slice(0, 4000)},
-           claimed_by = null,
-           next_attempt_at = now() + make_interval(secs => ${failure.retryInSeconds})
-     where id = ${failure.id} and status = 'processing' and claimed_by = ${failure.workerId} and attempts = ${failure.attempt}
-    returning status`.execute(db);
+    with changed as (
+      update deliveries
+         set status = case when attempts >= ${failure.maxAttempts} then 'dead' else 'failed' end,
+             last_error = ${failure.error.slice(0, 4000)},
+             claimed_by = null,
+             next_attempt_at = now() + make_interval(secs => ${failure.retryInSeconds})
+       where id = ${failure.id} and status = 'processing' and claimed_by = ${failure.workerId} and attempts = ${failure.attempt}
+      returning id, status, event, action, org, attempts, last_error
+    ), recorded as (${deadDeliveryEvents})
+    select status from changed`.execute(db);
   return result.rows[0]?.status;
 }
 

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Metrics } from '../../src/app/metrics.js';
 import { createMetrics } from '../../src/app/metrics.js';
+import { claimDueDeliveries, insertDeliveries, markFailed } from '../../src/db/deliveries.js';
 import { recordDomainEvents } from '../../src/db/domain-events.js';
 import type { Database } from '../../src/db/schema.js';
 import { createSubscription } from '../../src/notifications/manage-subscriptions.js';
@@ -243,6 +244,22 @@ describe(`notification delivery (${backend})`, () => {
     expect(timedOut.history[0].status).toBeNull();
     await vi.waitFor(async () => expect((await deliveries(moved.id)).every((d) => d.last_status === 302)).toBe(true), { timeout: 10_000 });
     expect(receiver.at('/elsewhere')).toHaveLength(0);
+  });
+});
+
+describe(`delivery.dead notifications (${backend})`, () => {
+  it('tells subscribers when a GitHub delivery is dead-lettered after its last attempt', async () => {
+    const { receiver, subscribe, db } = await setup();
+    const hook = await subscribe('/dead', ['delivery.dead']);
+    await insertDeliveries(db, [{ id: 'guid-dead-1', event: 'organization', action: 'member_added', installationId: 1, org: 'acme', repository: null, sender: 'octocat', payload: '{}', receivedAt: new Date() }]);
+    const [claim] = await claimDueDeliveries(db, { limit: 1, leaseSeconds: 30, workerId: 'w-test', maxAttempts: 1 });
+    expect(await markFailed(db, { id: claim!.id, workerId: 'w-test', attempt: claim!.attempts, error: 'handler threw: boom', retryInSeconds: 1, maxAttempts: 1 })).toBe('dead');
+    await receiver.waitFor(() => receiver.at('/dead').length === 1);
+    const r = receiver.at('/dead')[0]!;
+    expect(new Webhook(hook.secret).verify(r.body, r.headers as Record<string, string>)).toMatchObject({
+      type: 'delivery.dead',
+      data: { org: 'acme', delivery_id: 'guid-dead-1', event: 'organization', action: 'member_added', attempts: 1, error: 'handler threw: boom' },
+    });
   });
 });
 
