@@ -76,6 +76,7 @@ describe('loadConfig', () => {
       usage: { enabled: true, schedule: '23 6 * * *' },
       dashboard: { sessionSecret: undefined, sessionHours: 12, publicUrl: undefined, trustForwardedProto: false, githubClientId: undefined, githubClientSecret: undefined, githubWebUrl: 'https://github.com' },
       tracing: { tracesUrl: undefined, protocol: 'http/protobuf', serviceName: 'ceos' },
+      githubBudget: { store: 'process', writesPerMinute: 80, writesPerHour: 500, writeIntervalMs: 1000 },
     });
     expect(hasAppCredentials(config)).toBe(false);
   });
