@@ -8,10 +8,11 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Service } from 'kubernetes-models/v1/Service';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/app/config.js';
-import { type RenderedManifest, TemplateError, renderChart } from '../helpers/helm-render.js';
+import { type RenderedManifest, TemplateError, mergeValues, renderChart } from '../helpers/helm-render.js';
 
 // The Helm chart in deploy/helm/ceos, rendered for several sets of values by the repository's own
 // renderer (no helm binary here), validated against the Kubernetes API schemas that kubernetes-models
@@ -296,5 +297,36 @@ describe('values.yaml', () => {
     expect(Object.keys(values.config).filter((name) => !CONFIG_VARIABLES.includes(name))).toEqual([]);
     expect(values.shutdownTimeoutSeconds).toBe(loadConfig({}).shutdownTimeoutSeconds);
     expect(values.containerPort).toBe(loadConfig({}).port);
+  });
+});
+
+describe('values.schema.json (helm checks every install and upgrade against it)', () => {
+  const schema = JSON.parse(readFileSync(path.join(CHART, 'values.schema.json'), 'utf8')) as Obj;
+  const validate = new Ajv({ allErrors: true }).compile(schema);
+  const defaults = parseYaml(readFileSync(path.join(CHART, 'values.yaml'), 'utf8')) as Obj;
+  const errors = (overrides: Obj) => {
+    validate(mergeValues(defaults, overrides));
+    return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+  };
+
+  it('accepts the defaults and every value set the tests render', () => {
+    for (const [, values] of VALUE_SETS) expect(errors(values)).toEqual([]);
+  });
+
+  it.each([
+    ['a secret under config', { config: { DATABASE_URL: 'postgres://ceos:pw@db/ceos' } }, /\/config must NOT be valid|property name must be valid/],
+    ['a variable the chart sets itself', { config: { CEOS_MIGRATE_ON_START: 'true' } }, /property name must be valid/],
+    ['a lower-case variable name', { config: { log_level: 'info' } }, /property name must be valid/],
+    ['a shutdown timeout that is not a number', { shutdownTimeoutSeconds: '25' }, /\/shutdownTimeoutSeconds must be integer/],
+    ['an empty Secret name', { existingSecret: '' }, /\/existingSecret must NOT have fewer than 1 characters/],
+    ['an unknown setting', { replicas: 3 }, /must NOT have additional properties/],
+    ['a memory size without a unit Kubernetes knows', { resources: { limits: { memory: '1GB' } } }, /\/resources\/limits\/memory must match pattern/],
+  ])('refuses %s', (_name, overrides, message) => {
+    expect(errors(overrides).join('\n')).toMatch(message);
+  });
+
+  it('refuses exactly the secret variables CEOS reads', () => {
+    const secretRule = schema.properties.config.propertyNames.allOf[1].not.enum as string[];
+    expect([...secretRule].sort()).toEqual([...SECRET_VARIABLES].sort());
   });
 });
