@@ -309,8 +309,9 @@ describe('values.schema.json (helm checks every install and upgrade against it)'
     return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
   };
 
-  it('accepts the defaults and every value set the tests render', () => {
+  it('accepts the defaults, every value set the tests render, and the global values a parent chart passes', () => {
     for (const [, values] of VALUE_SETS) expect(errors(values)).toEqual([]);
+    expect(errors({ global: { imageRegistry: 'registry.example.com' } })).toEqual([]);
   });
 
   it.each([
