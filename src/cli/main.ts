@@ -13,6 +13,8 @@ import { CliUserError, registerPlanCommands } from './plans-command.js';
 import { registerRequestCommands } from './requests-command.js';
 import { formatTable } from './format-table.js';
 import { registerUsageCommands } from './usage-command.js';
+import { registerSecretsCommands } from './secrets-command.js';
+import { registerWebhookCommands } from './webhooks-command.js';
 
 const STATUSES: DeliveryStatus[] = ['received', 'processing', 'processed', 'failed', 'dead'];
 
@@ -172,6 +174,8 @@ registerApiCommands(program, withDatabase, out);
 registerPlanCommands(program, withDatabase, out, () => createLogger('warn'));
 registerRequestCommands(program, withDatabase, out, () => createLogger('warn'));
 registerUsageCommands(program, withDatabase, out, () => createLogger('warn'));
+registerWebhookCommands(program, withDatabase, out, config);
+registerSecretsCommands(program, withDatabase, out, config);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof UserError || error instanceof CliUserError || error instanceof DatabaseInUseError) {
