@@ -209,6 +209,7 @@ export async function startCeos(config: Config, options: StartOptions): Promise<
                   intervalMs: config.githubBudget.writeIntervalMs,
                 },
                 log: log.child({ component: 'github-budget' }),
+                onHold: (outcome) => metrics.githubBudgetHolds.inc({ outcome }),
               })
             : undefined,
       });

@@ -11,6 +11,8 @@ export interface Metrics {
   jobFailures: Counter<'queue'>;
   queueDepth: Gauge<'status'>;
   githubRateLimitRemaining: Gauge<'resource'>;
+  /** GitHub requests the shared budget held back: waited for in the request, or deferred as a rate limit. */
+  githubBudgetHolds: Counter<'outcome'>;
   domainEvents: Counter<'type'>;
   intakeWaiting: Gauge<'unit'>;
   oldestDueDeliverySeconds: Gauge;
@@ -119,6 +121,12 @@ export function createMetrics(readQueueDepth?: () => Promise<Record<string, numb
       name: 'ceos_github_rate_limit_remaining',
       help: 'Requests left in the current GitHub rate-limit window, by resource.',
       labelNames: ['resource'],
+      registers: [registry],
+    }),
+    githubBudgetHolds: new Counter({
+      name: 'ceos_github_budget_holds_total',
+      help: 'GitHub requests the budget shared by the instances held back: waited (inside the request) or deferred (answered as a rate limit).',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     domainEvents: new Counter({

@@ -24,6 +24,8 @@ export interface SharedRateLimitOptions {
   maxHoldMs?: number;
   /** How long this process trusts what it last read of an installation's block, for reads (1 s unless told). */
   blockCacheMs?: number;
+  /** Told of each request held back: `waited` inside it, or `deferred` (answered as a rate limit). */
+  onHold?: (outcome: 'waited' | 'deferred') => void;
 }
 
 /** The GitHub budget shared by every instance on the database, applied per installation Octokit. */
@@ -103,7 +105,7 @@ function pause(ms: number, signal: AbortSignal | null | undefined): Promise<void
  * installation's requests until it ends. It sits at `fetch`, below the throttling and retry plugins,
  * so every attempt they send is counted.
  */
-export function createSharedRateLimit({ db, limits, log, maxHoldMs = 10_000, blockCacheMs = 1000 }: SharedRateLimitOptions): SharedRateLimit {
+export function createSharedRateLimit({ db, limits, log, maxHoldMs = 10_000, blockCacheMs = 1000, onHold }: SharedRateLimitOptions): SharedRateLimit {
   const blocks = new Map<string, { untilMs: number; reason: 'primary' | 'secondary'; checkedAt: number }>();
 
   const knownBlock = async (installationId: string) => {
@@ -139,8 +141,11 @@ export function createSharedRateLimit({ db, limits, log, maxHoldMs = 10_000, blo
             await releaseWriteSlot(db, slot.id);
             const { untilMs, reason } = await knownBlock(installationId);
             log.warn({ installationId, request: `${method} ${url.pathname}`, waitMs: Math.round(slot.waitMs) }, "GitHub budget shared by the instances is spent; answering as GitHub would");
+            onHold?.('deferred');
             return rateLimitAnswer(untilMs > Date.now() ? reason : 'secondary', slot.waitMs, installationId);
           }
+          // Waits under a few milliseconds are the database's own round trip, not a hold.
+          if (slot.waitMs > 5) onHold?.('waited');
           try {
             await pause(slot.waitMs, signal);
           } catch (error) {
@@ -155,7 +160,11 @@ export function createSharedRateLimit({ db, limits, log, maxHoldMs = 10_000, blo
             return { untilMs: 0, reason: 'secondary' as const };
           });
           const waitMs = untilMs - Date.now();
-          if (waitMs > maxHoldMs) return rateLimitAnswer(reason, waitMs, installationId);
+          if (waitMs > maxHoldMs) {
+            onHold?.('deferred');
+            return rateLimitAnswer(reason, waitMs, installationId);
+          }
+          if (waitMs > 0) onHold?.('waited');
           await pause(waitMs, signal);
         }
         const response = await fetch(input, init);

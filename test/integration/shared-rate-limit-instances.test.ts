@@ -4,6 +4,7 @@ import { type FakeGitHub, startFakeGitHub } from '../fake-github/index.js';
 import { testPrivateKey } from '../helpers/app-key.js';
 import { TEST_SECRET } from '../helpers/ceos.js';
 import { cliDatabase, testDatabaseUrl } from '../helpers/database.js';
+import { metricValue } from '../helpers/deliveries.js';
 import { type Instances, startInstances } from '../helpers/instances.js';
 import { installationEvent } from '../helpers/payloads.js';
 import { sendWebhook } from '../helpers/webhooks.js';
@@ -98,5 +99,9 @@ describe.skipIf(!testDatabaseUrl)('the GitHub budget shared by three instances (
     );
     expect(wrote.length).toBeGreaterThan(1);
     expect(cluster.processes.some((p) => p.lines.some((l) => String(l.msg).startsWith('GitHub budget shared by the instances is spent')))).toBe(true);
+    const deferred = await Promise.all(
+      cluster.processes.map(async (p) => metricValue(await (await fetch(`${p.url}/metrics`)).text(), 'ceos_github_budget_holds_total{outcome="deferred"}')),
+    );
+    expect(deferred.reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -104,7 +104,8 @@ describe(`the GitHub budget shared in the database (${backend})`, () => {
     const token = fake.createInstallationToken(21);
     const { a, b } = await instances();
     const limits = { perMinute: 2, perHour: 500, intervalMs: 0 };
-    const fetchA = createSharedRateLimit({ db: a, limits, log: silent }).fetchFor('21');
+    const holds: string[] = [];
+    const fetchA = createSharedRateLimit({ db: a, limits, log: silent, onHold: (o) => holds.push(o) }).fetchFor('21');
     const fetchB = createSharedRateLimit({ db: b, limits, log: silent }).fetchFor('21');
     const add = (send: typeof fetch, login: string) =>
       send(`${fake!.apiUrl}/orgs/acme/copilot/billing/selected_users`, {
@@ -121,6 +122,7 @@ describe(`the GitHub budget shared in the database (${backend})`, () => {
     expect(Number(held.headers.get('retry-after'))).toBeGreaterThan(50);
     expect(((await held.json()) as { message: string }).message).toMatch(/secondary rate limit/);
     expect(fake.requestsTo('copilot/add-copilot-seats-for-users')).toHaveLength(2);
+    expect(holds).toEqual(['deferred']);
     // The held request's reservation was given back: only the two sent count.
     expect(await a.selectFrom('github_write_slots').select('id').execute()).toHaveLength(2);
     // Reads are not content-creating and go through.
@@ -136,7 +138,8 @@ describe(`the GitHub budget shared in the database (${backend})`, () => {
     const { a, b } = await instances();
     const limits = { perMinute: 80, perHour: 500, intervalMs: 0 };
     const fetchA = createSharedRateLimit({ db: a, limits, log: silent }).fetchFor('21');
-    const fetchB = createSharedRateLimit({ db: b, limits, log: silent, blockCacheMs: 0 }).fetchFor('21');
+    const holds: string[] = [];
+    const fetchB = createSharedRateLimit({ db: b, limits, log: silent, blockCacheMs: 0, onHold: (o) => holds.push(o) }).fetchFor('21');
     const members = (send: typeof fetch) => send(`${fake!.apiUrl}/orgs/acme/members`, { headers: { authorization: `token ${token}` } });
 
     fake.failNext({ ...SECONDARY_RATE_LIMIT, headers: { 'retry-after': '2' }, method: 'GET', pathPattern: '/orgs/{org}/members' });
@@ -156,6 +159,7 @@ describe(`the GitHub budget shared in the database (${backend})`, () => {
     expect(held.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(Math.abs(Number(held.headers.get('x-ratelimit-reset')) - reset)).toBeLessThanOrEqual(2);
     expect(fake.requestsTo('orgs/list-members')).toHaveLength(3);
+    expect(holds).toEqual(['waited', 'deferred']);
   });
 
   it('without its database, reads still reach GitHub and writes fail rather than go out unbudgeted', async () => {
