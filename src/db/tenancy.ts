@@ -10,7 +10,7 @@ import type { Database } from './schema.js';
  * forgotten: classify it here and give it its policy in its migration.
  */
 
-/** The role tenant transactions switch to: no login, no BYPASSRLS, privileges on tenant tables only. */
+/** The role tenant transactions switch to: no login, no BYPASSRLS, privileges on tenant tables only (`installations` read-only). */
 export const TENANT_ROLE = 'ceos_tenant';
 
 /** The transaction-local setting that names a tenant transaction's installation. */
@@ -20,8 +20,8 @@ export const INSTALLATION_SETTING = 'ceos.installation_id';
 export type TenantMapping =
   /** The table's `org` column is the installation's organization key (`installations.org`). */
   | { by: 'org'; column: 'org' }
-  /** The column holds the installation id itself. */
-  | { by: 'installation'; column: string }
+  /** The column holds the installation id itself; `readOnly`: tenants may read the rows, never write them. */
+  | { by: 'installation'; column: string; readOnly?: true }
   /** The column references a row of another tenant table, whose installation the row shares. */
   | { by: 'parent'; column: string; parent: string; parentColumn: string };
 
@@ -29,7 +29,8 @@ const byOrg = { by: 'org', column: 'org' } as const;
 
 /** Every tenant table and how its rows map to an installation. */
 export const TENANT_TABLES: Readonly<Record<string, TenantMapping>> = {
-  installations: { by: 'installation', column: 'id' },
+  // Read-only to tenants: every org-keyed policy maps rows through its `org`.
+  installations: { by: 'installation', column: 'id', readOnly: true },
   // The mirror.
   org_members: byOrg,
   org_teams: byOrg,

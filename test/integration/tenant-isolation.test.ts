@@ -230,7 +230,10 @@ describe(`tenant isolation (${backend})`, () => {
         if (forced) problems.push(`${name}: row-level security is forced on the owner`);
         const own = policies.rows.filter((r) => r.table === name && String(r.roles).includes(TENANT_ROLE));
         if (!own.some((r) => r.cmd === 'ALL')) problems.push(`${name}: no policy for ${TENANT_ROLE} covers every command`);
-        if (!(p.s && p.i && p.u && p.d)) problems.push(`${name}: ${TENANT_ROLE} lacks select, insert, update or delete`);
+        const mapping = TENANT_TABLES[name]!;
+        if (mapping.by === 'installation' && mapping.readOnly) {
+          if (!p.s || p.i || p.u || p.d) problems.push(`${name}: read-only to tenants, yet ${TENANT_ROLE} has ${JSON.stringify(p)}`);
+        } else if (!(p.s && p.i && p.u && p.d)) problems.push(`${name}: ${TENANT_ROLE} lacks select, insert, update or delete`);
       } else if (p.s || p.i || p.u || p.d) {
         problems.push(`${name}: global, yet ${TENANT_ROLE} has privileges on it`);
       }
@@ -277,7 +280,9 @@ describe(`tenant isolation (${backend})`, () => {
       const mine = mappingOf(table, A, seeded);
       const theirs = mappingOf(table, B, seeded);
       // An append-only table refuses UPDATE and DELETE to everyone; its refusal also protects B's rows.
-      const appendOnly = catalog.triggered.has(table);
+      // So does a table read-only to tenants.
+      const mapping = TENANT_TABLES[table]!;
+      const appendOnly = catalog.triggered.has(table) || (mapping.by === 'installation' && mapping.readOnly === true);
       // The owner sees both tenants.
       const all = await asMaintenance(db, (m) => (m as unknown as Kysely<any>).selectFrom(table).select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow());
       if (Number(all.n) !== 2) problems.push(`${table}: the owner sees ${all.n} rows, not both tenants'`);
@@ -294,8 +299,10 @@ describe(`tenant isolation (${backend})`, () => {
       // Rows for B, new or moved from A, are refused.
       expectRefused(table, 'inserting a row for B', await asTenant(db, A, (trx) => trx.insertInto(table).values(rowFor(catalog, table, B, 2, seeded)).executeTakeFirst().then(() => ({ rows: [] }))));
       expectRefused(table, "moving A's row to B", await asTenant(db, A, (trx) => trx.updateTable(table).set(mine.column, theirs.value).where(mine.column, '=', mine.value).executeTakeFirst().then((r) => ({ numAffectedRows: r.numUpdatedRows }))));
-      // A's own row stays writable (the policy is not a blanket refusal).
-      expectRows(table, 'updating its own row', await asTenant(db, A, (trx) => trx.updateTable(table).set(mine.column, sql.ref(mine.column)).where(mine.column, '=', mine.value).executeTakeFirst().then((r) => ({ numAffectedRows: r.numUpdatedRows }))), 1, appendOnly);
+      // A's own row stays writable (the policy is not a blanket refusal), unless tenants may only read the table.
+      const ownUpdate = await asTenant(db, A, (trx) => trx.updateTable(table).set(mine.column, sql.ref(mine.column)).where(mine.column, '=', mine.value).executeTakeFirst().then((r) => ({ numAffectedRows: r.numUpdatedRows })));
+      if (mapping.by === 'installation' && mapping.readOnly) expectRefused(table, 'updating its own row of a read-only table', ownUpdate);
+      else expectRows(table, 'updating its own row', ownUpdate, 1, appendOnly);
       // The tenant role with no installation set sees nothing at all.
       const unset = await db.transaction().execute(async (trx) => {
         await sql`select set_config('role', ${TENANT_ROLE}, true)`.execute(trx);

@@ -20,6 +20,7 @@ import * as usageUserDaysByUser from './2026-12-02T1420-usage-user-days-by-user.
 import * as notifications from './2026-12-03T1000-notifications.js';
 import * as githubBudget from './2026-12-03T1500-github-budget.js';
 import * as tenantIsolation from './2026-12-03T2000-tenant-isolation.js';
+import * as tenantInstallationsReadOnly from './2026-12-03T2010-tenant-installations-read-only.js';
 import * as deliveryTraceContext from './2026-12-03T3000-delivery-trace-context.js';
 
 /**
@@ -48,5 +49,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T1000-notifications': notifications,
   '2026-12-03T1500-github-budget': githubBudget,
   '2026-12-03T2000-tenant-isolation': tenantIsolation,
+  '2026-12-03T2010-tenant-installations-read-only': tenantInstallationsReadOnly,
   '2026-12-03T3000-delivery-trace-context': deliveryTraceContext,
 };
