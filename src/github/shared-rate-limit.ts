@@ -70,7 +70,7 @@ function rateLimitAnswer(reason: 'primary' | 'secondary', waitMs: number, instal
   if (reason === 'primary') {
     headers['x-ratelimit-remaining'] = '0';
     headers['x-ratelimit-reset'] = String(Math.ceil((Date.now() + waitMs) / 1000));
-    message = `API rate limit exceeded for installation ID ${installationId}. (Held by CEOS: another instance was told so.)`;
+    message = `API rate limit exceeded for installation ID ${installationId}. (Held by CEOS: GitHub said so to an instance on this database.)`;
   } else {
     headers['retry-after'] = String(seconds);
     message = `You have exceeded a secondary rate limit. (Held by CEOS: the installation's shared budget is spent for ${seconds} s.)`;
