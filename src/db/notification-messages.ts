@@ -225,3 +225,18 @@ export async function countMessagesByState(db: Kysely<Database>): Promise<Record
   for (const r of rows) counts[r.state] = Number(r.n);
   return counts;
 }
+
+/**
+ * Deletes up to `limit` delivered and dead messages (with their attempts) older than `days`:
+ * the history an admin reads and replays from is kept that long, and no longer.
+ */
+export async function pruneMessages(db: Kysely<Database>, days: number, limit = 1000): Promise<number> {
+  const result = await sql<{ id: string }>`
+    delete from notification_messages where id in (
+      select id from notification_messages
+       where (state = 'delivered' and delivered_at < now() - make_interval(days => ${days}))
+          or (state = 'dead' and dead_at < now() - make_interval(days => ${days}))
+       limit ${limit})
+    returning id`.execute(db);
+  return result.rows.length;
+}

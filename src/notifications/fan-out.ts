@@ -67,7 +67,8 @@ async function planFacts(db: Kysely<Database>, planId: string): Promise<PlanFact
 export async function fanOutPending(db: Kysely<Database>, options: RenderOptions & { limit?: number }): Promise<FanOutResult> {
   const limit = options.limit ?? 500;
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext('ceos.notifications.fanout'))`.execute(trx);
+    // Keyed by schema: deployments sharing one PostgreSQL database in different schemas do not wait on each other.
+    await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.ceos.notifications.fanout'))`.execute(trx);
     const cursor = await sql<{ watermark: string }>`select watermark from notification_cursor where name = 'fanout'`.execute(trx);
     const watermark = cursor.rows[0]?.watermark ?? '0';
     const rows = await sql<{ id: string; org: string | null; type: string; payload: Record<string, unknown>; created_at: Date }>`

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../app/metrics.js';
-import { type ClaimedMessage, claimDueMessages, recordAttempt } from '../db/notification-messages.js';
+import { type ClaimedMessage, claimDueMessages, pruneMessages, recordAttempt } from '../db/notification-messages.js';
 import { findSubscription } from '../db/notification-subscriptions.js';
 import type { Database } from '../db/schema.js';
 import type { SecretBox } from '../security/secret-box.js';
@@ -32,6 +32,8 @@ export interface SenderOptions {
   publicUrl: string | undefined;
   /** How often to look for retries that came due. */
   pollIntervalMs: number;
+  /** Days delivered and dead messages are kept (30). */
+  retainDays?: number;
   resolver?: Resolver;
 }
 
@@ -49,6 +51,7 @@ export class NotificationSender {
   #timer: NodeJS.Timeout | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #pump: Promise<void> = Promise.resolve();
+  #prunedAt = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -106,6 +109,12 @@ export class NotificationSender {
           this.#inFlight.add(sending);
         }
       } while (this.#again && this.#running);
+      // Old history goes in small deletes every ten minutes; whichever instance runs it, once is enough.
+      if (Date.now() - this.#prunedAt > 600_000) {
+        this.#prunedAt = Date.now();
+        const pruned = await pruneMessages(this.db, this.options.retainDays ?? 30);
+        if (pruned > 0) this.log.info({ pruned }, 'old notification messages pruned');
+      }
     } catch (error) {
       this.log.error({ err: error }, 'notification fan-out or claim failed; retrying on the next poll');
     } finally {

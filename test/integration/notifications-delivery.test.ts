@@ -6,6 +6,7 @@ import type { Metrics } from '../../src/app/metrics.js';
 import { createMetrics } from '../../src/app/metrics.js';
 import { claimDueDeliveries, insertDeliveries, markFailed } from '../../src/db/deliveries.js';
 import { recordDomainEvents } from '../../src/db/domain-events.js';
+import { pruneMessages } from '../../src/db/notification-messages.js';
 import type { Database } from '../../src/db/schema.js';
 import { createSubscription } from '../../src/notifications/manage-subscriptions.js';
 import { NotificationSender, type SenderOptions } from '../../src/notifications/notification-sender.js';
@@ -315,6 +316,26 @@ describe(`notification safety and secrets at rest (${backend})`, () => {
 describe(`notifications on several instances (${backend})`, () => {
   const databases = testDatabases();
   afterEach(() => databases.closeAll());
+
+  it('prunes delivered and dead messages older than the retention, and keeps pending and recent ones', async () => {
+    const { db } = await databases.open();
+    const box = new SecretBox(Buffer.from(KEY, 'base64'));
+    const { view } = await createSubscription({ db, box, allowPrivate: true, publicUrl: undefined }, { url: 'http://127.0.0.1:9/x', events: ['seat.added'], format: 'standard', actor: 'test' });
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    const rows = [
+      { id: 'msg_old_delivered', state: 'delivered', delivered_at: old },
+      { id: 'msg_old_dead', state: 'dead', dead_at: old },
+      { id: 'msg_new_delivered', state: 'delivered', delivered_at: new Date() },
+      { id: 'msg_old_pending', state: 'pending' },
+    ] as const;
+    for (const r of rows) {
+      await db.insertInto('notification_messages').values({ subscription_id: view.id, dedupe_key: r.id, type: 'seat.added', org: 'acme', body: '{}', created_at: old, ...r }).execute();
+    }
+    await db.insertInto('notification_attempts').values({ message_id: 'msg_old_dead', attempt: 1, status: 500, error: 'answered 500', duration_ms: 3 }).execute();
+    expect(await pruneMessages(db, 30)).toBe(2);
+    expect((await db.selectFrom('notification_messages').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual(['msg_new_delivered', 'msg_old_pending']);
+    expect(await db.selectFrom('notification_attempts').selectAll().execute()).toEqual([]);
+  });
 
   it('two senders on one database send each message once', async () => {
     const receiver = await new WebhookReceiver().start();
