@@ -114,7 +114,7 @@ export interface NotificationsConfig {
   allowPrivateTargets: boolean;
   /** Milliseconds one notification request may take (`CEOS_WEBHOOK_TIMEOUT_MS`). */
   timeoutMs: number;
-  /** Requests in flight per endpoint and process (`CEOS_WEBHOOK_CONCURRENCY_PER_ENDPOINT`). */
+  /** Requests in flight to one endpoint, across every instance (`CEOS_WEBHOOK_CONCURRENCY_PER_ENDPOINT`). */
   concurrencyPerEndpoint: number;
 }
 
