@@ -108,10 +108,13 @@ describe('Dockerfile', () => {
     expect(command.join(' ')).toContain('/healthz');
   });
 
-  it('makes tini PID 1 in exec form, so SIGTERM reaches node and CEOS\'s shutdown', () => {
+  it('makes tini PID 1 in exec form, so SIGTERM reaches node and CEOS\'s shutdown, with the start script\'s node flags', () => {
     const entrypoint = execForm(last('ENTRYPOINT'));
     const cmd = execForm(last('CMD'));
-    expect(entrypoint).toEqual(['/usr/bin/tini', '--', 'node', 'bin/ceos.js']);
+    // `npm start` is `exec node <flags> bin/ceos.js start`: the image runs node the same way, without npm.
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;
+    const [, flags] = /^exec node ((?:--\S+ )*)bin\/ceos\.js start$/.exec(start)!;
+    expect(entrypoint).toEqual(['/usr/bin/tini', '--', 'node', ...flags!.trim().split(' ').filter(Boolean), 'bin/ceos.js']);
     expect(cmd).toEqual(['start']);
     expect(runtime.instructions.some((i) => i.keyword === 'RUN' && /apt-get install .*\btini\b/.test(i.args))).toBe(true);
   });
