@@ -124,12 +124,18 @@ export async function withTenant<T>(db: Kysely<Database>, installationId: string
 export async function outsideTenantRole<T>(trx: Transaction<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const scope = tenantTransactions.get(trx);
   if (!scope) return fn(trx);
+  const backToTenant = () => sql`select set_config('role', ${TENANT_ROLE}, true)`.execute(trx);
   await sql`select set_config('role', ${scope.previousRole}, true)`.execute(trx);
+  let result: T;
   try {
-    return await fn(trx);
-  } finally {
-    await sql`select set_config('role', ${TENANT_ROLE}, true)`.execute(trx);
+    result = await fn(trx);
+  } catch (error) {
+    // A failed statement aborts the transaction, which then refuses this too; the step's error is what matters.
+    await backToTenant().catch(() => undefined);
+    throw error;
   }
+  await backToTenant();
+  return result;
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/schema.js';
-import { GLOBAL_TABLES, TENANT_ROLE, TENANT_TABLES, type TenantMapping, asMaintenance, withTenant } from '../../src/db/tenancy.js';
+import { GLOBAL_TABLES, TENANT_ROLE, TENANT_TABLES, type TenantMapping, asMaintenance, outsideTenantRole, withTenant } from '../../src/db/tenancy.js';
 import { backend, testDatabases } from '../helpers/database.js';
 
 const databases = testDatabases();
@@ -329,6 +329,19 @@ describe(`tenant isolation (${backend})`, () => {
     const after = await sql<{ user: string; installation: string | null }>`select current_user as user, current_setting('ceos.installation_id', true) as installation`.execute(db);
     expect(after.rows[0]!.user).not.toBe(TENANT_ROLE);
     expect(after.rows[0]!.installation ?? '').toBe('');
+  });
+
+  it('steps outside the tenant role for one step of a tenant transaction and back, also when the step fails', async () => {
+    const database = await databases.open();
+    const { db } = database;
+    const user = async (d: Kysely<Database>) => (await sql<{ user: string }>`select current_user as user`.execute(d)).rows[0]!.user;
+    const owner = await user(db);
+    const seen = await withTenant(db, A.installationId, async (trx) => {
+      const inside = await outsideTenantRole(trx, async (t) => ({ user: await user(t), keys: (await t.selectFrom('api_keys').select('id').execute()).length }));
+      const failed = await outsideTenantRole(trx, async () => Promise.reject(new Error('the step failed'))).catch((error: Error) => error.message);
+      return { inside, failed, after: await user(trx) };
+    });
+    expect(seen).toEqual({ inside: { user: owner, keys: 0 }, failed: 'the step failed', after: TENANT_ROLE });
   });
 
   it('refuses an installation id that is not one, maintenance inside a tenant transaction, and a tenant transaction inside another', async () => {
