@@ -7,7 +7,7 @@ import { activeSubscriptions } from '../db/notification-subscriptions.js';
 import type { Database } from '../db/schema.js';
 import { type PlanFacts, type PlanSeatEntry, notificationsOf, planIdNeeded } from './map-domain-event.js';
 import type { Notification } from './notification-types.js';
-import { type RenderOptions, renderGroup } from './render-message.js';
+import { CHAT_ROWS, type FoldCounts, type RenderOptions, renderGroup } from './render-message.js';
 
 /** A new message id (the `webhook-id`): `msg_` and 18 random bytes, base64url. */
 export function newMessageId(): string {
@@ -58,6 +58,38 @@ async function planFacts(db: Kysely<Database>, planId: string): Promise<PlanFact
   return { seats, budget: (r.budget as PlanFacts['budget']) ?? null };
 }
 
+const isChat = (s: SubscriptionRow) => s.format !== 'standard';
+
+/** The applied seat changes of a whole plan: counts by type, and the first rows of each. */
+async function planSeatChanges(db: Kysely<Database>, event: DomainEvent, planId: string, facts: PlanFacts | null): Promise<{ first: Notification[]; counts: FoldCounts }> {
+  const counts = await sql<{ op: 'add' | 'cancel'; n: number }>`
+    select op, count(*)::int as n from plan_changes where plan_id = ${planId}::uuid and status = 'done' group by op`.execute(db);
+  const first: Notification[] = [];
+  const logins = { add: [] as string[], cancel: [] as string[] };
+  for (const op of ['add', 'cancel'] as const) {
+    const rows = await sql<{ login: string }>`
+      select login from plan_changes where plan_id = ${planId}::uuid and status = 'done' and op = ${op} order by login_key limit ${CHAT_ROWS}`.execute(db);
+    logins[op] = rows.rows.map((r) => r.login);
+  }
+  // Cancellations get at least half the rows when there are both: they are what people look for.
+  const cancelRows = Math.min(logins.cancel.length, logins.add.length > 0 ? Math.ceil(CHAT_ROWS / 2) : CHAT_ROWS);
+  const shown = { add: logins.add.slice(0, CHAT_ROWS - cancelRows), cancel: logins.cancel.slice(0, cancelRows) };
+  for (const op of ['add', 'cancel'] as const) {
+    for (const login of shown[op]) {
+      const entry = facts?.seats.get(`${op}:${login.toLowerCase()}`);
+      first.push({
+        type: op === 'add' ? 'seat.added' : 'seat.cancelled',
+        org: event.org,
+        timestamp: event.createdAt.toISOString(),
+        data: { org: event.org, login, user_id: entry?.userId ?? null, reason: entry?.reason ?? null, plan_id: planId },
+      });
+    }
+  }
+  const byType: Record<string, number> = {};
+  for (const r of counts.rows) byType[r.op === 'add' ? 'seat.added' : 'seat.cancelled'] = Number(r.n);
+  return { first, counts: { byType } };
+}
+
 /**
  * Turns outbox events into messages, one transaction per pass: the events not yet fanned out
  * (above the watermark and not marked done), each matched against the active subscriptions and
@@ -88,8 +120,24 @@ export async function fanOutPending(db: Kysely<Database>, options: RenderOptions
         const planId = planIdNeeded(event);
         if (planId && !facts.has(planId)) facts.set(planId, await planFacts(trx, planId));
         const groups = notificationsOf(event, planId ? (facts.get(planId) ?? null) : null);
+        // Chat channels get a plan's seat changes once, folded, when the plan finishes (below).
+        const planEnd = event.type === 'reconciliation.finished' && typeof event.payload.planId === 'string' && UUID.test(event.payload.planId) ? event.payload.planId : null;
+        const seatProbe = (type: 'seat.added' | 'seat.cancelled'): Notification => ({ type, org: event.org, timestamp: '', data: { org: event.org } });
+        const chatSeats = planEnd && subscriptions.some((s) => isChat(s) && (wants(s, seatProbe('seat.added'), event.createdAt) || wants(s, seatProbe('seat.cancelled'), event.createdAt)));
+        if (chatSeats && !facts.has(planEnd)) facts.set(planEnd, await planFacts(trx, planEnd));
+        const folded = chatSeats ? await planSeatChanges(trx, event, planEnd, facts.get(planEnd) ?? null) : null;
         for (const subscription of subscriptions) {
+          if (folded && isChat(subscription)) {
+            const first = folded.first.filter((n) => wants(subscription, n, event.createdAt));
+            const byType = Object.fromEntries(Object.entries(folded.counts.byType).filter(([type]) => wants(subscription, seatProbe(type as 'seat.added'), event.createdAt)));
+            if (first.length > 0) {
+              renderGroup(subscription.format, first, options, { byType }).forEach((m, i) => {
+                messages.push({ id: newMessageId(), subscriptionId: subscription.id, dedupeKey: `${event.id}:plan-seats:${i}`, type: m.type, org: event.org, body: m.body });
+              });
+            }
+          }
           for (const group of groups) {
+            if (group.key === 'seats' && isChat(subscription)) continue;
             const wanted = group.notifications.filter((n) => wants(subscription, n, event.createdAt));
             renderGroup(subscription.format, wanted, options).forEach((m, i) => {
               messages.push({ id: newMessageId(), subscriptionId: subscription.id, dedupeKey: `${event.id}:${group.key}:${i}`, type: m.type, org: event.org, body: m.body });

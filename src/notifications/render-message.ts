@@ -10,6 +10,12 @@ export interface RenderedMessage {
   body: string;
 }
 
+/** How many notifications a folded group stands for, when it carries only its first rows. */
+export interface FoldCounts {
+  /** Notifications by type (e.g. 120 `seat.added`). */
+  byType: Readonly<Record<string, number>>;
+}
+
 /** Options of rendering: where the dashboard is, for the link. */
 export interface RenderOptions {
   /** Origin of CEOS (`CEOS_PUBLIC_URL`), or undefined when none is configured (no link then). */
@@ -49,12 +55,20 @@ function row(n: Notification): string {
 }
 
 /** The headline of a group: the org and what changed, with the count when several changes fold into one. */
-function headline(group: readonly Notification[]): string {
+function countsOf(group: readonly Notification[], counts: FoldCounts | undefined): Record<string, number> {
+  if (counts) return { ...counts.byType };
+  const byType: Record<string, number> = {};
+  for (const n of group) byType[n.type] = (byType[n.type] ?? 0) + 1;
+  return byType;
+}
+
+function headline(group: readonly Notification[], counts: FoldCounts | undefined): string {
   const org = group[0]!.org;
   const where = org ? `${org}: ` : '';
-  const added = group.filter((n) => n.type === 'seat.added').length;
-  const cancelled = group.filter((n) => n.type === 'seat.cancelled').length;
-  if (added + cancelled === group.length) {
+  const byType = countsOf(group, counts);
+  const added = byType['seat.added'] ?? 0;
+  const cancelled = byType['seat.cancelled'] ?? 0;
+  if (group.every((n) => n.type === 'seat.added' || n.type === 'seat.cancelled')) {
     const parts = [added > 0 ? `${added} ${added === 1 ? 'seat' : 'seats'} added` : '', cancelled > 0 ? `${cancelled} ${cancelled === 1 ? 'seat' : 'seats'} cancelled` : ''].filter(Boolean);
     return `${where}${parts.join(', ')}`;
   }
@@ -69,14 +83,16 @@ function headline(group: readonly Notification[]): string {
   return `${where}${titles[group[0]!.type] ?? group[0]!.type}`;
 }
 
-function lines(group: readonly Notification[]): { shown: string[]; more: number } {
-  return { shown: group.slice(0, CHAT_ROWS).map(row), more: Math.max(0, group.length - CHAT_ROWS) };
+function lines(group: readonly Notification[], counts: FoldCounts | undefined): { shown: string[]; more: number } {
+  const total = Object.values(countsOf(group, counts)).reduce((a, b) => a + b, 0);
+  const shown = group.slice(0, CHAT_ROWS).map(row);
+  return { shown, more: Math.max(0, total - shown.length) };
 }
 
 /** A Slack incoming-webhook message (Block Kit) for a group of notifications. */
-export function slackBody(group: readonly Notification[], options: RenderOptions): string {
-  const title = `CEOS · ${headline(group)}`;
-  const { shown, more } = lines(group);
+export function slackBody(group: readonly Notification[], options: RenderOptions, counts?: FoldCounts): string {
+  const title = `CEOS · ${headline(group, counts)}`;
+  const { shown, more } = lines(group, counts);
   const link = dashboardLink(group[0]!.org, options);
   const text = [...shown, ...(more > 0 ? [`…and ${more} more`] : [])].join('\n');
   const blocks: unknown[] = [
@@ -89,11 +105,11 @@ export function slackBody(group: readonly Notification[], options: RenderOptions
 }
 
 /** A Teams Workflows webhook message: one Adaptive Card for a group of notifications. */
-export function teamsBody(group: readonly Notification[], options: RenderOptions): string {
-  const { shown, more } = lines(group);
+export function teamsBody(group: readonly Notification[], options: RenderOptions, counts?: FoldCounts): string {
+  const { shown, more } = lines(group, counts);
   const link = dashboardLink(group[0]!.org, options);
   const body: unknown[] = [
-    { type: 'TextBlock', text: `CEOS · ${headline(group)}`, weight: 'Bolder', size: 'Medium', wrap: true },
+    { type: 'TextBlock', text: `CEOS · ${headline(group, counts)}`, weight: 'Bolder', size: 'Medium', wrap: true },
     ...shown.map((text) => ({ type: 'TextBlock', text, wrap: true, spacing: 'Small' })),
   ];
   if (more > 0) body.push({ type: 'TextBlock', text: `…and ${more} more`, isSubtle: true, wrap: true });
@@ -110,12 +126,13 @@ export function teamsBody(group: readonly Notification[], options: RenderOptions
 
 /**
  * The messages one group becomes for a format: the standard format sends each notification on its
- * own (one message per seat change); chat formats fold the group into one message.
+ * own (one message per seat change); chat formats fold the group into one message (`counts` tells
+ * how many it stands for when the group holds only the first rows).
  */
-export function renderGroup(format: NotificationFormat, group: readonly Notification[], options: RenderOptions): RenderedMessage[] {
+export function renderGroup(format: NotificationFormat, group: readonly Notification[], options: RenderOptions, counts?: FoldCounts): RenderedMessage[] {
   if (group.length === 0) return [];
   if (format === 'standard') return group.map((n) => ({ type: n.type, body: standardBody(n) }));
-  const types = [...new Set(group.map((n) => n.type))];
+  const types = Object.keys(countsOf(group, counts)).filter((t) => (countsOf(group, counts)[t] ?? 0) > 0);
   const type = types.length === 1 ? types[0]! : 'seat.changed';
-  return [{ type, body: format === 'slack' ? slackBody(group, options) : teamsBody(group, options) }];
+  return [{ type, body: format === 'slack' ? slackBody(group, options, counts) : teamsBody(group, options, counts) }];
 }

@@ -183,23 +183,35 @@ describe(`notification delivery (${backend})`, () => {
     await subscribe('/slack', ['seat.added'], 'slack');
     await subscribe('/teams', ['seat.added', 'seat.cancelled'], 'teams', ['ACME']);
     await subscribe('/globex', ['seat.added'], 'slack', ['globex']);
-    const added = Array.from({ length: 120 }, (_, i) => `dev${i}`);
+    const std = await subscribe('/std', ['seat.added']);
+    const added = Array.from({ length: 120 }, (_, i) => `dev${String(i).padStart(3, '0')}`);
     const planId = await storeSeatPlan(db, 'acme', added, ['gone']);
-    await recordDomainEvents(db, [{ type: 'seat.changed', org: 'acme', payload: { planId, added, cancelled: ['gone'] } }]);
-    await receiver.waitFor(() => receiver.at('/slack').length === 1 && receiver.at('/teams').length === 1);
+    await db
+      .insertInto('plan_changes')
+      .values([...added.map((login) => ({ plan_id: planId, login_key: login, login, op: 'add' as const, status: 'done' as const, last_error: null })), { plan_id: planId, login_key: 'gone', login: 'gone', op: 'cancel' as const, status: 'done' as const, last_error: null }])
+      .execute();
+    // Applied in three batches, then finished: chat channels get one message for the whole plan.
+    for (let i = 0; i < 120; i += 40) {
+      await recordDomainEvents(db, [{ type: 'seat.changed', org: 'acme', payload: { planId, added: added.slice(i, i + 40), cancelled: i === 0 ? ['gone'] : [] } }]);
+    }
+    await recordDomainEvents(db, [{ type: 'reconciliation.finished', org: 'acme', payload: { planId, status: 'applied', added: 120, cancelled: 1, failed: 0 } }]);
+    await receiver.waitFor(() => receiver.at('/slack').length === 1 && receiver.at('/teams').length === 1 && receiver.at('/std').length === 120);
     const slack = JSON.parse(receiver.at('/slack')[0]!.body);
     expect(slack.text).toBe('CEOS · acme: 120 seats added');
     expect(slack.blocks.map((b: { type: string }) => b.type)).toEqual(['header', 'section', 'context', 'actions']);
-    expect(slack.blocks[1].text.text).toContain('+ dev0 (member of team eng)');
-    expect(slack.blocks[1].text.text).toContain('…and 110 more');
+    expect(slack.blocks[1].text.text).toContain('+ dev000 (member of team eng)');
+    expect(slack.blocks[1].text.text).toContain('…and 111 more');
     expect(slack.blocks[3].elements[0].url).toBe('https://ceos.example.com/orgs/acme');
     expect(receiver.at('/slack')[0]!.headers['webhook-signature']).toBeUndefined();
     const teams = JSON.parse(receiver.at('/teams')[0]!.body);
     const card = teams.attachments[0].content;
     expect(card.type).toBe('AdaptiveCard');
     expect(card.body[0].text).toBe('CEOS · acme: 120 seats added, 1 seat cancelled');
+    expect(card.body.filter((b: { text?: string }) => b.text?.startsWith('+ '))).toHaveLength(9);
+    expect(card.body.some((b: { text?: string }) => b.text === '− gone (inactive for 45 days)')).toBe(true);
     expect(card.actions[0]).toEqual({ type: 'Action.OpenUrl', title: 'Open in CEOS', url: 'https://ceos.example.com/orgs/acme' });
     expect(receiver.at('/globex')).toHaveLength(0);
+    expect(new Set(receiver.at('/std').map((r) => new Webhook(std.secret).verify(r.body, r.headers as Record<string, string>) as { data: { login: string } }).map((b) => b.data.login)).size).toBe(120);
   });
 
   it('rotates a secret: the new one signs at once and the old one signs beside it', async () => {

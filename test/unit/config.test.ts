@@ -77,6 +77,7 @@ describe('loadConfig', () => {
       dashboard: { sessionSecret: undefined, sessionHours: 12, publicUrl: undefined, trustForwardedProto: false, githubClientId: undefined, githubClientSecret: undefined, githubWebUrl: 'https://github.com' },
       tracing: { tracesUrl: undefined, protocol: 'http/protobuf', serviceName: 'ceos' },
       githubBudget: { store: 'process', writesPerMinute: 80, writesPerHour: 500, writeIntervalMs: 1000 },
+      notifications: { encryptionKey: undefined, previousEncryptionKeys: [], allowPrivateTargets: false, timeoutMs: 10_000, concurrencyPerEndpoint: 4 },
     });
     expect(hasAppCredentials(config)).toBe(false);
   });

@@ -139,5 +139,13 @@ describe('notifications from domain events', () => {
     expect(card.body[0].text).toBe('CEOS · Acme: 250 seats added');
     expect(card.body.filter((b: { text?: string }) => b.text?.startsWith('+ '))).toHaveLength(CHAT_ROWS);
     expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open in CEOS', url: 'https://ceos.example.com/orgs/Acme' }]);
+
+    // A group holding only its first rows says how many it stands for.
+    const [counted] = renderGroup('slack', group!.notifications.slice(0, CHAT_ROWS), { publicUrl: undefined }, { byType: { 'seat.added': 2000, 'seat.cancelled': 3 } });
+    const c = JSON.parse(counted!.body);
+    expect(c.text).toBe('CEOS · Acme: 2000 seats added, 3 seats cancelled');
+    expect(c.blocks[1].text.text).toContain(`…and ${2003 - CHAT_ROWS} more`);
+    expect(c.blocks.some((b: { type: string }) => b.type === 'actions')).toBe(false);
+    expect(counted!.type).toBe('seat.changed');
   });
 });
