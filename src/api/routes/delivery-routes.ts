@@ -78,7 +78,8 @@ export const deliveryRoutes = [
     async handler({ params, principal, deps }) {
       const row = await getDelivery(deps.db, params.guid);
       if (!row || !sees(principal, row.org)) throw notFound(`delivery ${params.guid}`);
-      const { claimed_by: _claimedBy, ...rest } = row;
+      // Which worker holds it and the trace it continues are the engine's own bookkeeping.
+      const { claimed_by: _claimedBy, trace_context: _traceContext, ...rest } = row;
       // The retention settings empty old payloads; the row says so rather than failing to parse.
       const payload = row.payload === '' ? null : (JSON.parse(row.payload) as unknown);
       return {
