@@ -35,14 +35,16 @@ async function openAsLogin(attributes: string, setup: (login: string) => string 
   const login = `ceos_app_${randomBytes(4).toString('hex')}`;
   const schema = uniqueSchema();
   if (testDatabaseUrl) {
-    await asSuperuser(`create role ${login} login nosuperuser ${attributes}; grant create on database postgres to ${login}; ${setup(login)}`);
+    // The database the suite runs on (CI makes one per run), not necessarily `postgres`.
+    const onDatabase = `database "${decodeURIComponent(new URL(testDatabaseUrl).pathname.slice(1)) || 'postgres'}"`;
+    await asSuperuser(`create role ${login} login nosuperuser ${attributes}; grant create on ${onDatabase} to ${login}; ${setup(login)}`);
     const url = new URL(testDatabaseUrl);
     url.username = login;
     const database = await connectDatabase({ databaseUrl: url.toString(), dataDir: 'memory://', schema });
     cleanups.push(async () => {
       await database.close();
       await dropSchemas(schema);
-      await asSuperuser(`revoke create on database postgres from ${login}; drop role ${login}`);
+      await asSuperuser(`revoke create on ${onDatabase} from ${login}; drop role ${login}`);
     });
     return { database, login };
   }
