@@ -38,14 +38,15 @@ async function openAsLogin(attributes: string, setup: (login: string) => string 
     // The database the suite runs on (CI makes one per run), not necessarily `postgres`.
     const onDatabase = `database "${decodeURIComponent(new URL(testDatabaseUrl).pathname.slice(1)) || 'postgres'}"`;
     await asSuperuser(`create role ${login} login nosuperuser ${attributes}; grant create on ${onDatabase} to ${login}; ${setup(login)}`);
-    const url = new URL(testDatabaseUrl);
-    url.username = login;
-    const database = await connectDatabase({ databaseUrl: url.toString(), dataDir: 'memory://', schema });
+    // Registered before connecting, so a login that cannot connect is still dropped (cleanups run last first).
     cleanups.push(async () => {
-      await database.close();
       await dropSchemas(schema);
       await asSuperuser(`revoke create on ${onDatabase} from ${login}; drop role ${login}`);
     });
+    const url = new URL(testDatabaseUrl);
+    url.username = login;
+    const database = await connectDatabase({ databaseUrl: url.toString(), dataDir: 'memory://', schema });
+    cleanups.push(() => database.close());
     return { database, login };
   }
   const database = await connectDatabase({ databaseUrl: undefined, dataDir: 'memory://', schema });
