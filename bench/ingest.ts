@@ -184,24 +184,38 @@ process.stdout.write(
   `answered 2xx: ${acceptedIds.length}, of which stored: ${storedAccepted} ${storedAccepted === acceptedIds.length ? '(all)' : '(MISSING SOME)'}; stored in all: ${stored}\n`,
 );
 
-// Drain: one process with workers on takes everything through the real handlers.
-const drainStarted = Date.now();
-const worker = await start('./ingest-server.ts', { ...env, PRIVATE_KEY, CEOS_WORKERS: 'true', CEOS_WORKER_CONCURRENCY: args.get('concurrency') ?? '100' });
-let processed = 0;
-while ((await count(STILL_TO_DO)) > 0) await new Promise((r) => setTimeout(r, 100));
-processed = await count(`where status = 'processed'`);
-const drainSeconds = (Date.now() - drainStarted) / 1000;
-const failed = await count(`where status in ('failed', 'dead')`);
-// The drain proper, without the worker process's start: first to last completion.
-const span = (
-  await client.query(`select extract(epoch from max(processed_at) - min(processed_at)) as s from "${schema}".deliveries`)
-).rows[0].s as string;
-await stop(worker.child);
-process.stdout.write(
-  `processed: ${processed}, failed: ${failed} ${processed === stored ? '(all processed)' : '(NOT ALL PROCESSED)'}\n` +
-    `drain: ${stored} deliveries in ${drainSeconds.toFixed(2)} s (process start included) = ${(stored / drainSeconds).toFixed(0)} deliveries/s; ` +
-    `first to last completion ${Number(span).toFixed(2)} s = ${(stored / Number(span)).toFixed(0)} deliveries/s\n`,
-);
+// Drain: one process with workers on takes everything through the real handlers (--drain=false
+// skips it: the backlog of a 15-second load takes minutes to drain).
+let processed = stored;
+if (args.get('drain') !== 'false') {
+  const drainStarted = Date.now();
+  const worker = await start('./ingest-server.ts', { ...env, PRIVATE_KEY, CEOS_WORKERS: 'true', CEOS_WORKER_CONCURRENCY: args.get('concurrency') ?? '100' });
+  // Every 10 s, how much is left and the rate since the last line: the drain's shape, not only its mean.
+  let lastLine = { at: Date.now(), left: stored };
+  for (let left = await count(STILL_TO_DO); left > 0; left = await count(STILL_TO_DO)) {
+    if (Date.now() - lastLine.at >= 10_000) {
+      const rate = (lastLine.left - left) / ((Date.now() - lastLine.at) / 1000);
+      process.stdout.write(`  drain at ${((Date.now() - drainStarted) / 1000).toFixed(0)} s: ${left} left, ${rate.toFixed(0)} deliveries/s over the last 10 s\n`);
+      lastLine = { at: Date.now(), left };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  processed = await count(`where status = 'processed'`);
+  const drainSeconds = (Date.now() - drainStarted) / 1000;
+  const failed = await count(`where status in ('failed', 'dead')`);
+  // The drain proper, without the worker process's start: first to last completion.
+  const span = (
+    await client.query(`select extract(epoch from max(processed_at) - min(processed_at)) as s from "${schema}".deliveries`)
+  ).rows[0].s as string;
+  await stop(worker.child);
+  process.stdout.write(
+    `processed: ${processed}, failed: ${failed} ${processed === stored ? '(all processed)' : '(NOT ALL PROCESSED)'}\n` +
+      `drain: ${stored} deliveries in ${drainSeconds.toFixed(2)} s (process start included) = ${(stored / drainSeconds).toFixed(0)} deliveries/s; ` +
+      `first to last completion ${Number(span).toFixed(2)} s = ${(stored / Number(span)).toFixed(0)} deliveries/s\n`,
+  );
+} else {
+  process.stdout.write('drain: skipped (--drain=false); the stored deliveries were not processed\n');
+}
 await client.query(`drop schema "${schema}" cascade; drop schema if exists "${schema}_jobs" cascade`);
 await client.end();
 process.stdout.write(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
