@@ -263,8 +263,10 @@ export class DeliveryWorker {
       // A free slot: look for more only when the claim loop stopped for lack of room. On the next
       // turn of the event loop, not at once: on the embedded database every query resolves without
       // I/O, so claiming straight away would chain deliveries as microtasks and starve the HTTP
-      // server, timers and log output until the whole backlog was done.
-      if (this.#backlog && this.#running && !this.#claiming && this.#active <= this.#limit() / 2) setImmediate(() => this.wake());
+      // server, timers and log output until the whole backlog was done. While a claim or the sweep
+      // is running, wake() asks for another round after it: a backlog whose batches all finished
+      // during the sweep must not wait for the next poll (it drained one batch per poll interval).
+      if (this.#backlog && this.#running && this.#active <= this.#limit() / 2) setImmediate(() => this.wake());
     });
     this.#inFlight.add(run);
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import pg from 'pg';
 import type { Probot } from 'probot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { insertDeliveries, replayDelivery } from '../../src/db/deliveries.js';
@@ -63,6 +64,45 @@ describe(`delivery worker (${backend})`, () => {
       },
       { timeout: 60_000, interval: 100 },
     );
+  });
+
+  it.skipIf(backend !== 'postgres')('drains a backlog many times its concurrency when its batches finish during the sweep, without waiting for a poll', async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    const setup = await start({ DATABASE_SCHEMA: schema, CEOS_WORKERS: 'false' });
+    const ids = Array.from({ length: 400 }, () => randomUUID());
+    const row = (id: string, i: number) => ({ id, event: 'ping', action: null, installationId: null, org: null, repository: null, sender: null, payload: `{"zen":"z${i}","hook_id":1}`, receivedAt: new Date() });
+    await insertDeliveries(setup.database.db, [...ids.map(row), row('abandoned', -1)]);
+    // A lease that ran out on its last attempt, locked by another session: the worker's sweep,
+    // which dead-letters it, waits on that lock while the first batch finishes.
+    await sql`update deliveries set status = 'processing', attempts = 8, next_attempt_at = now() - interval '1 minute' where id = 'abandoned'`.execute(setup.database.db);
+    await setup.close();
+    running.splice(running.indexOf(setup), 1);
+    const locker = new pg.Client({ connectionString: testDatabaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query(`select id from "${schema}".deliveries where id = 'abandoned' for update`);
+      // A poll an hour away: only the worker's own wake-ups (a freed slot looks for more) can drain the rest.
+      const ceos = await startTestCeos({ DATABASE_SCHEMA: schema, CEOS_WORKER_CONCURRENCY: '4' }, { pollIntervalMs: 3_600_000 });
+      running.push(ceos);
+      const processed = async () => {
+        const result = await ceos.database.db.selectFrom('deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'processed').executeTakeFirstOrThrow();
+        return Number(result.n);
+      };
+      await vi.waitFor(async () => {
+        const waiting = await locker.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%worker lease expired on the last attempt%'`);
+        expect(waiting.rows[0].n).toBe(1);
+      });
+      // The first batch finishes while the sweep waits.
+      await vi.waitFor(async () => expect(await processed()).toBe(4));
+      await locker.query('commit');
+      await vi.waitFor(async () => expect(await processed()).toBe(ids.length), { timeout: 30_000, interval: 100 });
+      const abandoned = await deliveryRow(ceos.database.db, 'abandoned');
+      expect(abandoned?.status).toBe('dead');
+    } finally {
+      await locker.end();
+    }
   });
 
   it('retries a failing handler with backoff, then dead-letters it with its attempts and last error', async () => {

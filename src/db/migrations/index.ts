@@ -22,6 +22,7 @@ import * as githubBudget from './2026-12-03T1500-github-budget.js';
 import * as tenantIsolation from './2026-12-03T2000-tenant-isolation.js';
 import * as tenantInstallationsReadOnly from './2026-12-03T2010-tenant-installations-read-only.js';
 import * as deliveryTraceContext from './2026-12-03T3000-delivery-trace-context.js';
+import * as deliveriesLeased from './2026-12-03T3100-deliveries-leased.js';
 
 /**
  * Every migration, by name. Listed statically so the compiled app and the tests see the same set
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T2000-tenant-isolation': tenantIsolation,
   '2026-12-03T2010-tenant-installations-read-only': tenantInstallationsReadOnly,
   '2026-12-03T3000-delivery-trace-context': deliveryTraceContext,
+  '2026-12-03T3100-deliveries-leased': deliveriesLeased,
 };
