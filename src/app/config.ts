@@ -48,8 +48,10 @@ export interface Config {
   deliveryLeaseSeconds: number;
   /** Seconds one attempt of a delivery may run before it is aborted and retried. */
   deliveryDeadlineSeconds: number;
-  /** Deliveries processed at once while this process's intake is busy (the intake goes first). */
+  /** Deliveries processed at once while this process's intake is saturated (the intake goes first). */
   workerBusyConcurrency: number;
+  /** Deliveries started per second while this process's intake is saturated. */
+  workerBusyRate: number;
   /** Seconds the oldest claimed delivery may wait before the worker stops yielding to the intake. */
   workerMaxLagSeconds: number;
   /** Attempts before a delivery is dead-lettered. */
@@ -271,7 +273,8 @@ const EnvSchema = z.object({
   CEOS_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   CEOS_DELIVERY_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   CEOS_WORKER_BUSY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
-  CEOS_WORKER_MAX_LAG_SECONDS: z.coerce.number().min(0).max(3600).default(10),
+  CEOS_WORKER_BUSY_RATE: z.coerce.number().min(1).max(100_000).default(200),
+  CEOS_WORKER_MAX_LAG_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   CEOS_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   CEOS_DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(3600).default(5),
   CEOS_RECOVERY_SCHEDULE: cron.default('*/15 * * * *'),
@@ -410,6 +413,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     deliveryLeaseSeconds: e.CEOS_DELIVERY_LEASE_SECONDS,
     deliveryDeadlineSeconds: e.CEOS_DELIVERY_DEADLINE_SECONDS,
     workerBusyConcurrency: e.CEOS_WORKER_BUSY_CONCURRENCY,
+    workerBusyRate: e.CEOS_WORKER_BUSY_RATE,
     workerMaxLagSeconds: e.CEOS_WORKER_MAX_LAG_SECONDS,
     deliveryMaxAttempts: e.CEOS_DELIVERY_MAX_ATTEMPTS,
     deliveryRetryBaseSeconds: e.CEOS_DELIVERY_RETRY_BASE_SECONDS,

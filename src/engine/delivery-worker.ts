@@ -14,6 +14,7 @@ import {
 } from '../db/deliveries.js';
 import type { Database } from '../db/schema.js';
 import { GroupCommit } from '../intake/group-commit.js';
+import { IntakePriority } from './intake-priority.js';
 import { JobDeadline, runWithDeadline } from './job-deadline.js';
 import { isPermanentDeliveryError } from './permanent-delivery-error.js';
 
@@ -43,14 +44,20 @@ export interface DeliveryWorkerOptions {
   pollIntervalMs: number;
   /**
    * Deliveries processed at once while this process's intake is busy (it stored deliveries within
-   * the last `busyWindowMs`): the intake answers GitHub within its deadline, so it goes first.
-   * Defaults to `concurrency` (no yielding).
+   * the last `busyWindowMs`) and its event loop saturated: the intake answers GitHub within its
+   * deadline, so it goes first. Defaults to `concurrency` (no yielding).
    */
   busyConcurrency?: number;
+  /** Deliveries started per second meanwhile; unbounded unless told. */
+  busyRatePerSecond?: number;
   /** How recently the intake must have stored deliveries to count as busy; 100 ms unless told. */
   busyWindowMs?: number;
-  /** Processing lag (age of the oldest delivery claimed) past which the worker stops yielding; 10 s unless told. */
+  /** Event loop utilization (0–1) from which the process counts as saturated; 0.5 unless told. */
+  saturation?: number;
+  /** Processing lag (age of the oldest delivery claimed) past which the worker stops yielding; 30 s unless told. */
   maxLagSeconds?: number;
+  /** The event loop's utilization since last asked (tests pass their own); Node's by default. */
+  utilization?: () => number;
 }
 
 /** Exponential backoff with jitter, capped at an hour: base·2^(attempt-1) ± 20 %. */
@@ -92,8 +99,7 @@ export class DeliveryWorker {
   #heartbeat: NodeJS.Timeout | undefined;
   #lastSweep = 0;
   #lastPollAt: number | undefined;
-  #intakeAt = 0;
-  #lagSeconds = 0;
+  #priority: IntakePriority;
   // Whether the last claim stopped for lack of room rather than of work: only then does a freed
   // slot look for more at once (otherwise a NOTIFY or the poll will).
   #backlog = false;
@@ -108,6 +114,15 @@ export class DeliveryWorker {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
+    this.#priority = new IntakePriority({
+      concurrency: options.concurrency,
+      busyConcurrency: options.busyConcurrency ?? options.concurrency,
+      busyRatePerSecond: options.busyRatePerSecond ?? Number.POSITIVE_INFINITY,
+      busyWindowMs: options.busyWindowMs ?? 100,
+      saturation: options.saturation ?? 0.5,
+      maxLagSeconds: options.maxLagSeconds ?? 30,
+      ...(options.utilization ? { utilization: options.utilization } : {}),
+    });
     this.#completions = new GroupCommit(
       async (done) => {
         const marked = await markProcessed(db, done);
@@ -148,7 +163,7 @@ export class DeliveryWorker {
 
   /** Told by this process's intake that it stored deliveries: look for them, yielding to it while it is busy. */
   intakeStored(): void {
-    this.#intakeAt = Date.now();
+    this.#priority.intakeStored();
     this.wake();
   }
 
@@ -179,20 +194,17 @@ export class DeliveryWorker {
     }
   }
 
-  /** Claims allowed at once now: fewer while the intake is busy, unless processing lags too far. */
-  #limit(): number {
-    const busy = Date.now() - this.#intakeAt < (this.options.busyWindowMs ?? 100);
-    if (!busy || this.#lagSeconds > (this.options.maxLagSeconds ?? 10)) return this.options.concurrency;
-    return Math.min(this.options.concurrency, this.options.busyConcurrency ?? this.options.concurrency);
-  }
-
   async #claim(): Promise<void> {
     this.#claiming = true;
     clearTimeout(this.#timer);
+    // Set when the intake's budget, not a lack of free slots, stopped the claims: the worker looks
+    // again once the budget allows a batch.
+    let refillInMs: number | undefined;
     try {
       for (;;) {
         this.#wakeAgain = false;
-        const room = this.#limit() - this.#active;
+        const { room, refillInMs: wait } = this.#priority.room(this.#active);
+        refillInMs = wait;
         if (room <= 0) this.#backlog = true;
         if (!this.#running || room <= 0) break;
         const limit = Math.min(room, 500);
@@ -203,8 +215,9 @@ export class DeliveryWorker {
           maxAttempts: this.options.maxAttempts,
         });
         this.#lastPollAt = Date.now();
+        this.#priority.took(claimed.length);
         // Claimed oldest first, so the first says how far processing lags.
-        this.#lagSeconds = claimed.length > 0 ? (Date.now() - claimed[0]!.receivedAt.getTime()) / 1000 : 0;
+        this.#priority.lagSeconds = claimed.length > 0 ? (Date.now() - claimed[0]!.receivedAt.getTime()) / 1000 : 0;
         for (const delivery of claimed) this.#startOne(delivery);
         this.#backlog = claimed.length === limit;
         // A short batch means nothing else is due right now, unless a wake-up came meanwhile.
@@ -225,7 +238,7 @@ export class DeliveryWorker {
       this.#claiming = false;
       if (this.#running && this.#wakeAgain) setImmediate(() => this.wake());
       else if (this.#running) {
-        this.#timer = setTimeout(() => this.wake(), this.options.pollIntervalMs);
+        this.#timer = setTimeout(() => this.wake(), Math.min(refillInMs ?? Number.POSITIVE_INFINITY, this.options.pollIntervalMs));
         this.#timer.unref();
       }
     }
@@ -266,7 +279,7 @@ export class DeliveryWorker {
       // server, timers and log output until the whole backlog was done. While a claim or the sweep
       // is running, wake() asks for another round after it: a backlog whose batches all finished
       // during the sweep must not wait for the next poll (it drained one batch per poll interval).
-      if (this.#backlog && this.#running && this.#active <= this.#limit() / 2) setImmediate(() => this.wake());
+      if (this.#backlog && this.#running && this.#active <= this.#priority.room(0).room / 2) setImmediate(() => this.wake());
     });
     this.#inFlight.add(run);
   }

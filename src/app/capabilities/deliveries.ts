@@ -50,6 +50,7 @@ export function deliveriesCapability(): DeliveriesCapability {
                 retryBaseSeconds: config.deliveryRetryBaseSeconds,
                 pollIntervalMs,
                 busyConcurrency: config.workerBusyConcurrency,
+                busyRatePerSecond: config.workerBusyRate,
                 maxLagSeconds: config.workerMaxLagSeconds,
               },
               metrics,
