@@ -273,7 +273,7 @@ const EnvSchema = z.object({
   CEOS_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   CEOS_DELIVERY_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   CEOS_WORKER_BUSY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
-  CEOS_WORKER_BUSY_RATE: z.coerce.number().min(1).max(100_000).default(200),
+  CEOS_WORKER_BUSY_RATE: z.coerce.number().min(1).max(100_000).default(50),
   CEOS_WORKER_MAX_LAG_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   CEOS_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   CEOS_DELIVERY_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(3600).default(5),

@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       deliveryLeaseSeconds: 30,
       deliveryDeadlineSeconds: 60,
       workerBusyConcurrency: 4,
-      workerBusyRate: 200,
+      workerBusyRate: 50,
       workerMaxLagSeconds: 30,
       deliveryMaxAttempts: 8,
       deliveryRetryBaseSeconds: 5,
