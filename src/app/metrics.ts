@@ -8,6 +8,8 @@ export interface Metrics {
   deliveriesRejected: Counter<'reason'>;
   deliveryProcessingSeconds: Histogram<'outcome'>;
   deliveriesDeadLettered: Counter;
+  /** Times the delivery worker waited for its budget because this process's intake was saturated. */
+  workerYields: Counter;
   jobFailures: Counter<'queue'>;
   queueDepth: Gauge<'status'>;
   githubRateLimitRemaining: Gauge<'resource'>;
@@ -94,6 +96,11 @@ export function createMetrics(readQueueDepth?: () => Promise<Record<string, numb
     deliveriesDeadLettered: new Counter({
       name: 'ceos_deliveries_dead_lettered_total',
       help: 'Deliveries that ran out of attempts.',
+      registers: [registry],
+    }),
+    workerYields: new Counter({
+      name: 'ceos_delivery_worker_yields_total',
+      help: "Times the delivery worker held back deliveries it could have claimed, because this instance's intake was saturated.",
       registers: [registry],
     }),
     jobFailures: new Counter({

@@ -205,6 +205,7 @@ export class DeliveryWorker {
         this.#wakeAgain = false;
         const { room, refillInMs: wait } = this.#priority.room(this.#active);
         refillInMs = wait;
+        if (wait !== undefined) this.metrics.workerYields.inc();
         if (room <= 0) this.#backlog = true;
         if (!this.#running || room <= 0) break;
         const limit = Math.min(room, 500);

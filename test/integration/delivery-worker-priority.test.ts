@@ -26,6 +26,7 @@ describe(`the delivery worker yields to a saturated intake (${backend})`, () => 
     let mostAfter = 0;
     let intakeBusy = true;
     const processed = new Set<string>();
+    const metrics = createMetrics();
     const worker = new DeliveryWorker(
       db,
       async ({ id }) => {
@@ -40,7 +41,8 @@ describe(`the delivery worker yields to a saturated intake (${backend})`, () => 
       {
         concurrency: 20,
         busyConcurrency: 2,
-        busyRatePerSecond: 400,
+        // Two at once would start 400 a second (5-ms handlers): the rate, not the slots, holds it back.
+        busyRatePerSecond: 100,
         leaseSeconds: 30,
         deadlineSeconds: 30,
         maxAttempts: 3,
@@ -50,7 +52,7 @@ describe(`the delivery worker yields to a saturated intake (${backend})`, () => 
         // A saturated event loop, whatever this test process does.
         utilization: () => 1,
       },
-      createMetrics(),
+      metrics,
       pino({ level: 'silent' }),
     );
     workers.push(worker);
@@ -65,6 +67,9 @@ describe(`the delivery worker yields to a saturated intake (${backend})`, () => 
     }
     expect(mostWhileBusy).toBeLessThanOrEqual(2);
     expect(mostWhileBusy).toBeGreaterThan(0);
+    // Each time the budget held it back is counted for operators.
+    const yields = (await metrics.workerYields.get()).values[0]?.value ?? 0;
+    expect(yields).toBeGreaterThan(0);
     // Nothing else wakes it: the worker must notice the intake went quiet by itself.
     await new Promise((resolve) => setTimeout(resolve, 150));
     intakeBusy = false;
