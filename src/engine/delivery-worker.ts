@@ -52,8 +52,6 @@ export interface DeliveryWorkerOptions {
   busyRatePerSecond?: number;
   /** How recently the intake must have stored deliveries to count as busy; 100 ms unless told. */
   busyWindowMs?: number;
-  /** Event loop utilization (0–1) from which the process counts as saturated; 0.5 unless told. */
-  saturation?: number;
   /** Processing lag (age of the oldest delivery claimed) past which the worker stops yielding; 30 s unless told. */
   maxLagSeconds?: number;
   /** The event loop's utilization since last asked (tests pass their own); Node's by default. */
@@ -119,7 +117,10 @@ export class DeliveryWorker {
       busyConcurrency: options.busyConcurrency ?? options.concurrency,
       busyRatePerSecond: options.busyRatePerSecond ?? Number.POSITIVE_INFINITY,
       busyWindowMs: options.busyWindowMs ?? 100,
-      saturation: options.saturation ?? 0.5,
+      // The intake alone keeps its event loop about 0.8 busy when saturated (it waits on PostgreSQL
+      // the rest of the time), so a bound at 0.8 came and went; half is well below that and well
+      // above a moderate load's (see docs/benchmarks.md).
+      saturation: 0.5,
       maxLagSeconds: options.maxLagSeconds ?? 30,
       ...(options.utilization ? { utilization: options.utilization } : {}),
     });
@@ -280,7 +281,7 @@ export class DeliveryWorker {
       // server, timers and log output until the whole backlog was done. While a claim or the sweep
       // is running, wake() asks for another round after it: a backlog whose batches all finished
       // during the sweep must not wait for the next poll (it drained one batch per poll interval).
-      if (this.#backlog && this.#running && this.#active <= this.#priority.room(0).room / 2) setImmediate(() => this.wake());
+      if (this.#backlog && this.#running && this.#active <= this.#priority.limit() / 2) setImmediate(() => this.wake());
     });
     this.#inFlight.add(run);
   }

@@ -32,16 +32,16 @@ export interface Room {
 const SAMPLE_MS = 50;
 
 /** Event loop utilization since the previous call, over at least SAMPLE_MS. */
-export function eventLoopUtilizationSampler(now: () => number = () => performance.now()): () => number {
+export function eventLoopUtilizationSampler(): () => number {
   let last = performance.eventLoopUtilization();
-  let lastAt = now();
+  let lastAt = performance.now();
   let value = 0;
   return () => {
-    if (now() - lastAt < SAMPLE_MS) return value;
+    if (performance.now() - lastAt < SAMPLE_MS) return value;
     const current = performance.eventLoopUtilization();
     value = performance.eventLoopUtilization(current, last).utilization;
     last = current;
-    lastAt = now();
+    lastAt = performance.now();
     return value;
   };
 }
@@ -88,11 +88,16 @@ export class IntakePriority {
     return this.#utilization() >= this.options.saturation;
   }
 
+  /** Deliveries the worker may run at once now. */
+  limit(): number {
+    return this.#limit(this.yielding());
+  }
+
   /** How many deliveries the worker may claim now, running `active` of them. */
   room(active: number): Room {
-    if (!this.yielding()) return { room: Math.max(0, this.options.concurrency - active) };
-    const free = Math.max(0, Math.min(this.options.concurrency, this.options.busyConcurrency) - active);
-    if (!Number.isFinite(this.options.busyRatePerSecond)) return { room: free };
+    const yielding = this.yielding();
+    const free = Math.max(0, this.#limit(yielding) - active);
+    if (!yielding || !Number.isFinite(this.options.busyRatePerSecond)) return { room: free };
     const tokens = Math.floor(this.#refill());
     if (free === 0 || tokens >= free) return { room: free };
     // Wait until the budget fills every free slot rather than claim one delivery per token: each
@@ -105,6 +110,10 @@ export class IntakePriority {
     if (!Number.isFinite(this.options.busyRatePerSecond)) return;
     this.#refill();
     this.#tokens = Math.max(0, this.#tokens - count);
+  }
+
+  #limit(yielding: boolean): number {
+    return yielding ? Math.min(this.options.concurrency, this.options.busyConcurrency) : this.options.concurrency;
   }
 
   #refill(): number {

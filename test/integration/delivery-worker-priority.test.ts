@@ -33,15 +33,16 @@ describe(`the delivery worker yields to a saturated intake (${backend})`, () => 
         running++;
         if (intakeBusy) mostWhileBusy = Math.max(mostWhileBusy, running);
         else mostAfter = Math.max(mostAfter, running);
-        // Long enough for the worker to fill every slot it is allowed.
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        // Held past this turn of the event loop, so a batch's handlers run side by side.
+        await new Promise((resolve) => setImmediate(resolve));
         running--;
         processed.add(id);
       },
       {
         concurrency: 20,
         busyConcurrency: 2,
-        // Two at once would start 400 a second (5-ms handlers): the rate, not the slots, holds it back.
+        // Handlers that end on the next turn of the event loop free their two slots far faster than
+        // this: the rate, not the slots, holds the worker back.
         busyRatePerSecond: 100,
         leaseSeconds: 30,
         deadlineSeconds: 30,
@@ -49,8 +50,8 @@ describe(`the delivery worker yields to a saturated intake (${backend})`, () => 
         retryBaseSeconds: 1,
         // Only the worker's own wake-ups (freed slots, the budget's refill) can move it along.
         pollIntervalMs: 3_600_000,
-        // A saturated event loop, whatever this test process does.
-        utilization: () => 1,
+        // A saturated event loop while the intake is busy, an idle one after, whatever this test process does.
+        utilization: () => (intakeBusy ? 1 : 0),
       },
       metrics,
       pino({ level: 'silent' }),
@@ -70,8 +71,7 @@ describe(`the delivery worker yields to a saturated intake (${backend})`, () => 
     // Each time the budget held it back is counted for operators.
     const yields = (await metrics.workerYields.get()).values[0]?.value ?? 0;
     expect(yields).toBeGreaterThan(0);
-    // Nothing else wakes it: the worker must notice the intake went quiet by itself.
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The load is over: the loop is no longer saturated. Nothing wakes the worker: it must notice by itself.
     intakeBusy = false;
     await vi.waitFor(() => expect(processed.size).toBe(ids.length), { timeout: 20_000, interval: 20 });
     expect(mostAfter).toBeGreaterThan(2);
